@@ -1,0 +1,27 @@
+// swift-tools-version: 6.1
+// irbond: controller of a vacuum IR die bonder.
+//
+// Layers (each a module; see README.md "Layout"):
+//   BondCore   pure control core: units, PID, profile, sequencer, safety, the tick. Embedded-clean.
+//   BondPlant  pure physical plant model of the bonder and its sensors. Embedded-clean.
+//   CSystem    the only C code: the few libc calls the host program needs (files, clock).
+//   BondSim    host-side simulation runner: bond record JSON, CSV log, control benchmark.
+//   irbond     the command-line program.
+import PackageDescription
+
+let package = Package(
+    name: "irbond",
+    products: [
+        .executable(name: "irbond", targets: ["irbond"]),
+    ],
+    targets: [
+        .target(name: "BondCore"),
+        .target(name: "BondPlant", dependencies: ["BondCore"]),
+        .target(name: "CSystem"),
+        .target(name: "BondSim", dependencies: ["BondCore", "BondPlant"]),
+        .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "CSystem"]),
+        .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
+        .testTarget(name: "BondPlantTests", dependencies: ["BondPlant", "BondCore"]),
+        .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant"]),
+    ]
+)

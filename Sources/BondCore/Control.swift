@@ -1,0 +1,169 @@
+// The lamp and chiller control laws.
+//
+// Lamp: the die loop (PID + model feedforward) tracks the profile. While the solder is liquid,
+// two overrides bound the die-minus-substrate differential and one limiter keeps the substrate
+// below Tg, combined by min/max selection:
+//
+//   lamp = min( max( min(die, dTmax), dTmin ), tgLimit )
+//
+//   - dTmax (lower selector): lowers the lamp when dT nears dT_max (thermal stress);
+//   - dTmin (upper selector): raises the lamp when dT nears dT_min. It sits outside dTmax, so
+//     when both cannot hold, dT_min, the guarantee the method rests on, wins;
+//   - tgLimit (outermost): the substrate must never reach Tg, whatever else is asked.
+// The chiller runs its chuck loop, overridden upwards (max) when dT nears dT_min (cooling the
+// substrate before the lamp has to push the die) or the substrate nears Tg.
+// Every loop that is not selected tracks the applied output (integral tracking), so selection
+// switches are bumpless. docs/control.md explains why override control over MPC here.
+
+public struct ControlOutputs: Equatable, Sendable {
+    public var lampDutyFraction: Double = 0
+    public var chillerDutyFraction: Double = 0
+    /// Which lamp loop won the selection this tick.
+    public var lampSource: LampSource = .off
+}
+
+public enum LampSource: Int, Equatable, Sendable {
+    case off = 0, dieLoop, differentialMax, differentialMin, substrateTg
+
+    public var name: StaticString {
+        switch self {
+        case .off: return "off"
+        case .dieLoop: return "die"
+        case .differentialMax: return "dt_max"
+        case .differentialMin: return "dt_min"
+        case .substrateTg: return "tg"
+        }
+    }
+}
+
+public struct ThermalControl: Equatable, Sendable {
+    public let tuning: ControlTuning
+    public let recipe: Recipe
+
+    public private(set) var setpoint = SetpointGenerator(celsius: 0)
+    public private(set) var lampActive = false
+    private var dieLoop: PIDController
+    private var chuckLoop: PIDController
+    private var differentialMinLoop: PIDController
+    private var differentialMaxLoop: PIDController
+    private var differentialChillerLoop: PIDController
+    private var substrateTgLoop: PIDController
+
+    public init(tuning: ControlTuning, recipe: Recipe) {
+        self.tuning = tuning
+        self.recipe = recipe
+        dieLoop = PIDController(gains: tuning.die)
+        chuckLoop = PIDController(gains: tuning.chuck)
+        differentialMinLoop = PIDController(gains: tuning.differentialMinLamp)
+        differentialMaxLoop = PIDController(gains: tuning.differentialMaxLamp)
+        differentialChillerLoop = PIDController(gains: tuning.differentialChiller)
+        substrateTgLoop = PIDController(gains: tuning.substrateTgLamp)
+    }
+
+    /// Model feedforward: the lamp duty that would hold the die on the profile if the model
+    /// were exact: heat capacity x slope, plus the heat the bumps carry to the substrate.
+    public func feedforwardDutyFraction(setpointCelsius: Double, slopeCelsiusPerSecond: Double,
+                                        substrateCelsius: Double, jointsWetted: Bool) -> Double {
+        let e = tuning.dieEstimate
+        let conductance = jointsWetted ? e.wettedWattsPerKelvin : e.tipContactWattsPerKelvin
+        let watts = e.heatCapacityJoulesPerKelvin * slopeCelsiusPerSecond
+            + conductance * (setpointCelsius - substrateCelsius)
+        return clamped(watts / e.lampAbsorbedWattsAtFullDuty, 0, 1)
+    }
+
+    /// One control step.
+    /// - Parameters:
+    ///   - demand: what the sequencer asks (die target and rate, or lamp off; chuck setpoint).
+    ///   - constraintActive: the solder is liquid (from liquidus until solidified again).
+    ///   - jointsWetted: the solder has melted at least once (joints conduct as wetted).
+    public mutating func update(demand: SequencerDemand, values: ProcessValues, constraintActive: Bool,
+                                jointsWetted: Bool, stepSeconds: Double) -> ControlOutputs {
+        var out = ControlOutputs()
+        let chuckMeasured = values.chuckCelsius ?? demand.chuckSetpointCelsius
+        // A chiller only cools, so its loop is reverse acting: a warmer chuck asks for more duty,
+        // hence the negated setpoint and measurement. Colder than the setpoint gives zero duty.
+        let chuckDuty = chuckLoop.update(setpoint: -demand.chuckSetpointCelsius, measurement: -chuckMeasured,
+                                         stepSeconds: stepSeconds)
+
+        guard let target = demand.dieTargetCelsius, let die = values.dieCelsius,
+              let substrate = values.substrateCelsius else {
+            lampActive = false
+            out.chillerDutyFraction = chillerDuty(chuckLoopDuty: chuckDuty, values: values,
+                                                  constraintActive: false, stepSeconds: stepSeconds)
+            return out
+        }
+
+        if demand.restartProfile || !lampActive {
+            // Bumpless start: the profile begins at the measured die, the die loop at zero error
+            // with its integral primed to the feedforward's estimate.
+            setpoint.restart(atCelsius: die)
+            dieLoop.prime(currentOutput: 0, measurement: die)
+            lampActive = true
+        }
+        setpoint.advance(towards: target, rateCelsiusPerSecond: demand.dieRateCelsiusPerSecond, stepSeconds: stepSeconds)
+
+        switch tuning.strategy {
+        case .singleLoopBaseline(let chillerDutyFraction):
+            out.lampDutyFraction = dieLoop.update(setpoint: setpoint.celsius, measurement: die, stepSeconds: stepSeconds)
+            out.lampSource = .dieLoop
+            out.chillerDutyFraction = chillerDutyFraction
+            return out
+
+        case .constrained:
+            let feedforward = feedforwardDutyFraction(setpointCelsius: setpoint.celsius,
+                                                      slopeCelsiusPerSecond: setpoint.slopeCelsiusPerSecond,
+                                                      substrateCelsius: substrate, jointsWetted: jointsWetted)
+            let dieDuty = dieLoop.update(setpoint: setpoint.celsius, measurement: die,
+                                         feedforward: feedforward, stepSeconds: stepSeconds)
+            var lamp = dieDuty
+            var source = LampSource.dieLoop
+            let differential = die - substrate
+            let window = recipe.differential
+            let guardCelsius = tuning.differentialGuardCelsius
+            if constraintActive {
+                let maxDuty = differentialMaxLoop.update(setpoint: window.maxCelsius - guardCelsius,
+                                                         measurement: differential, stepSeconds: stepSeconds)
+                let minDuty = differentialMinLoop.update(setpoint: window.minCelsius + guardCelsius,
+                                                         measurement: differential, stepSeconds: stepSeconds)
+                if maxDuty < lamp { lamp = maxDuty; source = .differentialMax }
+                if minDuty > lamp { lamp = minDuty; source = .differentialMin }
+            }
+            let tgSetpoint = recipe.substrate.tgCelsius - tuning.substrateTgGuardCelsius
+            let tgDuty = substrateTgLoop.update(setpoint: tgSetpoint, measurement: substrate, stepSeconds: stepSeconds)
+            if tgDuty < lamp { lamp = tgDuty; source = .substrateTg }
+
+            // Integral tracking: the loops that lost follow the lamp actually commanded.
+            if source != .dieLoop { dieLoop.track(appliedOutput: lamp, feedforward: feedforward) }
+            if source != .differentialMax { differentialMaxLoop.track(appliedOutput: lamp) }
+            if source != .differentialMin { differentialMinLoop.track(appliedOutput: lamp) }
+            if source != .substrateTg { substrateTgLoop.track(appliedOutput: lamp) }
+
+            out.lampDutyFraction = lamp
+            out.lampSource = source
+            out.chillerDutyFraction = chillerDuty(chuckLoopDuty: chuckDuty, values: values,
+                                                  constraintActive: constraintActive, stepSeconds: stepSeconds)
+            return out
+        }
+    }
+
+    /// The chiller: chuck loop, overridden upwards by the dT_min and Tg demands.
+    private mutating func chillerDuty(chuckLoopDuty: Double, values: ProcessValues, constraintActive: Bool,
+                                      stepSeconds: Double) -> Double {
+        if case .singleLoopBaseline(let fixed) = tuning.strategy { return fixed }
+        var duty = chuckLoopDuty
+        if constraintActive, let differential = values.differentialCelsius {
+            // Reverse acting: the smaller dT gets below its aim, the harder the chiller works.
+            let aim = recipe.differential.minCelsius + 2 * tuning.differentialGuardCelsius
+            let demand = differentialChillerLoop.update(setpoint: -aim, measurement: -differential,
+                                                        stepSeconds: stepSeconds)
+            duty = max(duty, demand)
+        } else {
+            differentialChillerLoop.reset()
+        }
+        if let substrate = values.substrateCelsius,
+           substrate > recipe.substrate.tgCelsius - 2 * tuning.substrateTgGuardCelsius {
+            duty = 1
+        }
+        return duty
+    }
+}

@@ -1,0 +1,127 @@
+// The bond controller: one `tick` per loop period runs, in this order,
+//   1. sample the sensors (through the SensorBank),
+//   2. update the controller's view of the process,
+//   3. the sequencer (step logic, valves, setpoint targets),
+//   4. control (lamp and chiller duties, with the dT and Tg constraints),
+//   5. the safety supervisor (may only force outputs safer; latches trips),
+//   6. apply the outputs (through the OutputBank) and keep the cycle's statistics.
+// Fixed-size state only: no allocation, no I/O, time passed in.
+
+/// What happened in one tick, for logs and progress displays.
+public struct TickReport: Equatable, Sendable {
+    public var timeSeconds: Double = 0
+    public var step: StepKind? = nil
+    public var values = ProcessValues()
+    public var dieSetpointCelsius: Double? = nil
+    public var chuckSetpointCelsius: Double = 0
+    public var command = OutputCommand()
+    public var lampSource: LampSource = .off
+    public var solderLiquid = false
+    public var tripped = false
+}
+
+public struct BondController: Sendable {
+    public let configuration: ControllerConfiguration
+    public private(set) var sequencer: Sequencer
+    public private(set) var control: ThermalControl
+    public private(set) var supervisor: SafetySupervisor
+    public private(set) var values = ProcessValues()
+    public private(set) var statistics = CycleStatistics()
+    public private(set) var lastReport = TickReport()
+
+    public init(configuration: ControllerConfiguration) {
+        self.configuration = configuration
+        sequencer = Sequencer(recipe: configuration.recipe, ambientPressureTorr: configuration.limits.ambientPressureTorr)
+        control = ThermalControl(tuning: configuration.tuning, recipe: configuration.recipe)
+        supervisor = SafetySupervisor(settings: configuration.safety, limits: configuration.limits,
+                                      recipe: configuration.recipe)
+    }
+
+    public var phase: CyclePhase { sequencer.phase }
+    public var isFinished: Bool {
+        switch sequencer.phase {
+        case .complete, .aborted: return true
+        case .idle, .running: return false
+        }
+    }
+
+    /// Starts a cycle. Refused (precondition) unless idle and not tripped.
+    public mutating func startCycle(atSeconds nowSeconds: Double) {
+        precondition(supervisor.trip == nil, "reset the safety trip before starting a cycle")
+        sequencer.start(atSeconds: nowSeconds)
+    }
+
+    /// Operator abort: the cycle ends and the safe state latches.
+    public mutating func abortCycle(atSeconds nowSeconds: Double) {
+        supervisor.latch(.operatorAbort, atSeconds: nowSeconds)
+        sequencer.abort(.operatorAbort, atSeconds: nowSeconds)
+    }
+
+    /// Operator reset after a trip: back to idle with a fresh record.
+    public mutating func reset() {
+        self = BondController(configuration: configuration)
+    }
+
+    /// The verdict on the cycle so far.
+    public var verdict: CycleVerdict {
+        CycleVerdict(statistics: statistics, sequencer: sequencer, limits: configuration.limits)
+    }
+
+    // MARK: - The tick
+
+    /// One loop period with separate sensor and output banks (the board drivers).
+    public mutating func tick<Sensors: SensorBank, Outputs: OutputBank>(
+        sensors: inout Sensors, outputs: inout Outputs, nowSeconds: Double) {
+        let frame = sensors.sample(atSeconds: nowSeconds)
+        let command = step(frame: frame, nowSeconds: nowSeconds)
+        outputs.apply(command, atSeconds: nowSeconds)
+    }
+
+    /// One loop period with one board that both senses and drives (the simulator).
+    public mutating func tick<Board: SensorBank & OutputBank>(board: inout Board, nowSeconds: Double) {
+        let frame = board.sample(atSeconds: nowSeconds)
+        let command = step(frame: frame, nowSeconds: nowSeconds)
+        board.apply(command, atSeconds: nowSeconds)
+    }
+
+    /// The pure part of the tick: a frame in, the outputs to apply out.
+    public mutating func step(frame: SensorFrame, nowSeconds: Double) -> OutputCommand {
+        let period = configuration.loopPeriodSeconds
+        values.update(with: frame)
+
+        let demand = sequencer.update(values: values, nowSeconds: nowSeconds)
+        if case .aborted(let reason) = sequencer.phase { supervisor.latch(reason, atSeconds: nowSeconds) }
+
+        let control = self.control.update(demand: demand, values: values,
+                                          constraintActive: sequencer.solderLiquid,
+                                          jointsWetted: sequencer.solderHasMelted, stepSeconds: period)
+        let currentStep = sequencer.step
+        let dieSetpoint: Double? = demand.dieTargetCelsius == nil ? nil : self.control.setpoint.celsius
+        let proposed = OutputCommand(
+            lampDutyFraction: control.lampDutyFraction,
+            chillerDutyFraction: control.chillerDutyFraction,
+            masterRelayClosed: currentStep?.allowsLamp ?? false,
+            vacuumValveOpen: demand.vacuumValveOpen,
+            nitrogenValveOpen: demand.nitrogenValveOpen,
+            ventValveOpen: demand.ventValveOpen,
+            encapsulantValveOpen: demand.encapsulantValveOpen,
+            securementReleased: demand.securementReleased,
+            leadLiftRaised: demand.leadLiftRaised)
+
+        let applied = supervisor.check(frame: frame, proposed: proposed, step: currentStep,
+                                       dieSetpointCelsius: dieSetpoint, nowSeconds: nowSeconds)
+        if let trip = supervisor.trip, sequencer.phase == .running {
+            sequencer.abort(trip, atSeconds: nowSeconds)
+        }
+
+        if sequencer.phase == .running || applied.lampDutyFraction > 0 {
+            statistics.update(values: values, applied: applied, solderLiquid: sequencer.solderLiquid,
+                              recipe: configuration.recipe, stepSeconds: period)
+        }
+        lastReport = TickReport(timeSeconds: nowSeconds, step: currentStep, values: values,
+                                dieSetpointCelsius: dieSetpoint, chuckSetpointCelsius: demand.chuckSetpointCelsius,
+                                command: applied, lampSource: applied.lampDutyFraction > 0 ? control.lampSource : .off,
+                                solderLiquid: sequencer.solderLiquid, tripped: supervisor.trip != nil)
+        return applied
+    }
+}

@@ -1,0 +1,145 @@
+// The steps of a bond cycle (process.md, "The cycle") and the reasons a cycle can stop early.
+
+public enum StepKind: Int, Equatable, Sendable {
+    case sealCheck = 0
+    case purge
+    case pumpDown
+    case verifyAtmosphere
+    case preheat
+    case ramp
+    case reflow
+    case cool
+    case backfill
+    case injectEncapsulant
+    case cure
+    case vent
+    case releaseSecurement
+    case liftLeads
+
+    /// Upper bound on steps in one cycle (each kind at most once).
+    public static let count = 14
+
+    /// snake_case name used in the bond record and the log.
+    public var name: StaticString {
+        switch self {
+        case .sealCheck: return "seal_check"
+        case .purge: return "purge"
+        case .pumpDown: return "pump_down"
+        case .verifyAtmosphere: return "verify_atmosphere"
+        case .preheat: return "preheat"
+        case .ramp: return "ramp"
+        case .reflow: return "reflow"
+        case .cool: return "cool"
+        case .backfill: return "backfill"
+        case .injectEncapsulant: return "inject_encapsulant"
+        case .cure: return "cure"
+        case .vent: return "vent"
+        case .releaseSecurement: return "release_securement"
+        case .liftLeads: return "lift_leads"
+        }
+    }
+
+    /// Steps in which the lamp may be on: only after pump-down and verification.
+    public var allowsLamp: Bool {
+        switch self {
+        case .preheat, .ramp, .reflow, .cool, .cure: return true
+        default: return false
+        }
+    }
+
+    /// Steps in which the film must be sealed over the parts.
+    public var requiresSeal: Bool {
+        switch self {
+        case .purge, .pumpDown, .verifyAtmosphere, .preheat, .ramp, .reflow, .cool,
+             .backfill, .injectEncapsulant, .cure:
+            return true
+        default: return false
+        }
+    }
+}
+
+/// How a step ended.
+public enum StepOutcome: Int, Equatable, Sendable {
+    case running = 0, done, timedOut, aborted
+
+    public var name: StaticString {
+        switch self {
+        case .running: return "running"
+        case .done: return "done"
+        case .timedOut: return "timeout"
+        case .aborted: return "aborted"
+        }
+    }
+}
+
+/// Why a cycle went to the safe state. The supervisor's trips and the sequencer's failures.
+public enum AbortReason: Equatable, Sendable {
+    case emergencyStop
+    case filmSealLost
+    case chillerFlowLost
+    case dieOverAbsoluteMax
+    case substrateAtTg
+    case chuckAboveTgMargin
+    case chamberOverpressure
+    case lampWithoutVacuum
+    case lampAboveOxygenLimit
+    case sensorFault(SensorChannel, Reading)
+    case heatingNoProgress
+    case unexpectedHeating
+    case stepTimeout(StepKind)
+    case leakCheckFailed
+    case entryConditionFailed(StepKind)
+    case operatorAbort
+
+    /// A short stable identifier for records and logs.
+    public var code: StaticString {
+        switch self {
+        case .emergencyStop: return "emergency_stop"
+        case .filmSealLost: return "film_seal_lost"
+        case .chillerFlowLost: return "chiller_flow_lost"
+        case .dieOverAbsoluteMax: return "die_over_absolute_max"
+        case .substrateAtTg: return "substrate_at_tg"
+        case .chuckAboveTgMargin: return "chuck_above_tg_margin"
+        case .chamberOverpressure: return "chamber_overpressure"
+        case .lampWithoutVacuum: return "lamp_without_vacuum"
+        case .lampAboveOxygenLimit: return "lamp_above_o2_limit"
+        case .sensorFault: return "sensor_fault"
+        case .heatingNoProgress: return "heating_no_progress"
+        case .unexpectedHeating: return "unexpected_heating"
+        case .stepTimeout: return "step_timeout"
+        case .leakCheckFailed: return "leak_check_failed"
+        case .entryConditionFailed: return "entry_condition_failed"
+        case .operatorAbort: return "operator_abort"
+        }
+    }
+
+    /// What a person at the machine should read.
+    public var explanation: StaticString {
+        switch self {
+        case .emergencyStop: return "emergency stop pressed"
+        case .filmSealLost: return "film seal switch opened while the working space had to be sealed"
+        case .chillerFlowLost: return "chiller flow missing while the chiller was on"
+        case .dieOverAbsoluteMax: return "die temperature above the machine's absolute maximum"
+        case .substrateAtTg: return "substrate reached its glass-transition temperature"
+        case .chuckAboveTgMargin: return "chuck above Tg minus margin"
+        case .chamberOverpressure: return "working-space pressure above ambient: the film would lift"
+        case .lampWithoutVacuum: return "lamp on while the working space was not below the heating pressure limit"
+        case .lampAboveOxygenLimit: return "lamp on while O2 partial pressure was above the recipe limit"
+        case .sensorFault: return "sensor gave too many bad samples in a row"
+        case .heatingNoProgress: return "lamp on but the die did not heat (lamp, relay or thermocouple fault)"
+        case .unexpectedHeating: return "die heated with the lamp off (stuck lamp relay?)"
+        case .stepTimeout: return "step did not reach its exit condition before its timeout"
+        case .leakCheckFailed: return "pressure rose faster than the leak-rate limit with the vacuum valve closed"
+        case .entryConditionFailed: return "step entry condition not met"
+        case .operatorAbort: return "aborted by the operator"
+        }
+    }
+
+    /// The step or sensor the reason concerns, if any.
+    public var step: StepKind? {
+        switch self {
+        case .stepTimeout(let s), .entryConditionFailed(let s): return s
+        default: return nil
+        }
+    }
+}
