@@ -15,8 +15,9 @@ let package = Package(
         .executable(name: "irbond", targets: ["irbond"]),
     ],
     targets: [
-        .target(name: "BondCore"),
-        .target(name: "BondPlant", dependencies: ["BondCore"]),
+        // libm: rounded() and squareRoot() lower to round/sqrt calls on Linux.
+        .target(name: "BondCore", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "BondPlant", dependencies: ["BondCore"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "CSystem"),
         .target(name: "BondSim", dependencies: ["BondCore", "BondPlant"]),
         .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "CSystem"]),

@@ -64,13 +64,20 @@ public struct DieThermalEstimate: Equatable, Sendable {
     public var wettedWattsPerKelvin: Double
     /// Power absorbed by the die at full lamp duty, W.
     public var lampAbsorbedWattsAtFullDuty: Double
+    /// Die losses to the surroundings (radiation through the film, film convection), linearised, W/K.
+    public var lossWattsPerKelvin: Double
+    /// Temperature the losses go to, C.
+    public var surroundingsCelsius: Double
 
     public init(heatCapacityJoulesPerKelvin: Double = 0.13, tipContactWattsPerKelvin: Double = 0.06,
-                wettedWattsPerKelvin: Double = 0.25, lampAbsorbedWattsAtFullDuty: Double = 36) {
+                wettedWattsPerKelvin: Double = 0.25, lampAbsorbedWattsAtFullDuty: Double = 36,
+                lossWattsPerKelvin: Double = 0.0015, surroundingsCelsius: Double = 22) {
         self.heatCapacityJoulesPerKelvin = heatCapacityJoulesPerKelvin
         self.tipContactWattsPerKelvin = tipContactWattsPerKelvin
         self.wettedWattsPerKelvin = wettedWattsPerKelvin
         self.lampAbsorbedWattsAtFullDuty = lampAbsorbedWattsAtFullDuty
+        self.lossWattsPerKelvin = lossWattsPerKelvin
+        self.surroundingsCelsius = surroundingsCelsius
     }
 }
 
@@ -101,8 +108,8 @@ public struct ControlTuning: Equatable, Sendable {
     public var dieEstimate: DieThermalEstimate
 
     public init(strategy: ControlStrategy = .constrained,
-                die: PIDGains = PIDGains(proportional: 0.02, integralPerSecond: 0.01,
-                                         derivativeSeconds: 0.004, derivativeFilterSeconds: 0.3),
+                die: PIDGains = PIDGains(proportional: 0.006, integralPerSecond: 0.003,
+                                         derivativeSeconds: 0.0018, derivativeFilterSeconds: 0.15),
                 chuck: PIDGains = PIDGains(proportional: 0.3, integralPerSecond: 0.01),
                 differentialMinLamp: PIDGains = PIDGains(proportional: 0.03, integralPerSecond: 0.03),
                 differentialMaxLamp: PIDGains = PIDGains(proportional: 0.01, integralPerSecond: 0.01),

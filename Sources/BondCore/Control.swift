@@ -68,6 +68,7 @@ public struct ThermalControl: Equatable, Sendable {
         let conductance = jointsWetted ? e.wettedWattsPerKelvin : e.tipContactWattsPerKelvin
         let watts = e.heatCapacityJoulesPerKelvin * slopeCelsiusPerSecond
             + conductance * (setpointCelsius - substrateCelsius)
+            + e.lossWattsPerKelvin * (setpointCelsius - e.surroundingsCelsius)
         return clamped(watts / e.lampAbsorbedWattsAtFullDuty, 0, 1)
     }
 
@@ -152,9 +153,10 @@ public struct ThermalControl: Equatable, Sendable {
         if case .singleLoopBaseline(let fixed) = tuning.strategy { return fixed }
         var duty = chuckLoopDuty
         if constraintActive, let differential = values.differentialCelsius {
-            // Reverse acting: the smaller dT gets below its aim, the harder the chiller works.
+            // The further dT falls below its aim, the harder the chiller works (a positive
+            // error, aim - dT, asks for more cooling; dT well above the aim asks for none).
             let aim = recipe.differential.minCelsius + 2 * tuning.differentialGuardCelsius
-            let demand = differentialChillerLoop.update(setpoint: -aim, measurement: -differential,
+            let demand = differentialChillerLoop.update(setpoint: aim, measurement: differential,
                                                         stepSeconds: stepSeconds)
             duty = max(duty, demand)
         } else {

@@ -1,0 +1,129 @@
+// The bond record: what a process engineer keeps for each cycle, as JSON. Keys are snake_case
+// with the unit last; docs/record.md explains each. Judged on measured values; the simulator
+// adds a `truth` section with the plant's own values.
+
+import BondCore
+import BondPlant
+
+/// Human-readable abort reason, e.g. "sensor_fault: die thermocouple: open circuit".
+public func describe(_ reason: AbortReason) -> String {
+    var text = reason.code.text + ": " + reason.explanation.text
+    switch reason {
+    case .sensorFault(let channel, let reading):
+        text += " (" + channel.name.text + ": " + describe(reading) + ")"
+    case .stepTimeout(let step), .entryConditionFailed(let step):
+        text += " (step " + step.name.text + ")"
+    default:
+        break
+    }
+    return text
+}
+
+public func describe(_ reading: Reading) -> String {
+    switch reading {
+    case .valid(let v): return "valid " + jsonNumber(v)
+    case .stale: return "stale"
+    case .openCircuit: return "open circuit"
+    case .shortCircuit: return "short circuit"
+    case .busError: return "bus error"
+    case .outOfRange: return "out of range"
+    }
+}
+
+/// Wall-clock facts of a run, measured by the caller.
+public struct RunTiming: Sendable {
+    public var wallSeconds: Double
+    public init(wallSeconds: Double) { self.wallSeconds = wallSeconds }
+}
+
+public func bondRecordJSON(_ outcome: SimulationOutcome, timing: RunTiming? = nil) -> String {
+    let c = outcome.controller
+    let r = outcome.setup.recipe
+    let s = c.statistics
+    let verdict = c.verdict
+    var abortReason: AbortReason? = nil
+    if case .aborted(let reason) = c.phase { abortReason = reason }
+
+    var fields: [(String, String)] = []
+    func add(_ key: String, _ value: String) { fields.append((key, value)) }
+    add("result", jsonString(verdict.result.name.text))
+    add("abort_reason", abortReason.map { jsonString(describe($0)) } ?? "null")
+    add("abort_code", abortReason.map { jsonString($0.code.text) } ?? "null")
+    add("duration_s", jsonNumber(outcome.cycleSeconds))
+    add("seed", String(outcome.setup.seed))
+    add("recipe", jsonString(outcome.setup.recipeName))
+    add("board", jsonString(outcome.setup.boardName))
+    add("controller", jsonString(strategyName(outcome.setup.tuning.strategy)))
+    add("die_peak_c", jsonNumber(s.diePeakCelsius))
+    add("die_peak_target_c", jsonNumber(r.profile.peakCelsius))
+    add("die_peak_tolerance_c", jsonNumber(r.profile.peakToleranceCelsius))
+    add("time_above_liquidus_s", jsonNumber(s.timeAboveLiquidusSeconds))
+    add("time_above_liquidus_window_s", "[" + jsonNumber(r.profile.timeAboveLiquidusMinSeconds) + ", "
+        + jsonNumber(r.profile.timeAboveLiquidusMaxSeconds) + "]")
+    add("liquidus_c", jsonNumber(r.alloy.liquidusCelsius))
+    add("solidus_c", jsonNumber(r.alloy.solidusCelsius))
+    add("die_minus_substrate_min_while_liquid_c", jsonNumber(s.differentialMinWhileLiquidCelsius))
+    add("die_minus_substrate_max_while_liquid_c", jsonNumber(s.differentialMaxWhileLiquidCelsius))
+    add("die_minus_substrate_required_c", jsonNumber(r.differential.minCelsius))
+    add("die_minus_substrate_max_allowed_c", jsonNumber(r.differential.maxCelsius))
+    add("chuck_max_c", jsonNumber(s.chuckMaxCelsius))
+    add("substrate_max_c", jsonNumber(s.substrateMaxCelsius))
+    add("tg_c", jsonNumber(r.substrate.tgCelsius))
+    add("tg_margin_c", jsonNumber(r.substrate.tgMarginCelsius))
+    add("pressure_max_while_heating_torr", jsonNumber(s.pressureMaxWhileHeatingTorr))
+    add("ambient_pressure_torr", jsonNumber(outcome.setup.limits.ambientPressureTorr))
+    add("heating_pressure_limit_torr", jsonNumber(r.atmosphere.heatingPressureMaxTorr))
+    add("o2_partial_pressure_max_while_heating_torr", jsonNumber(s.oxygenPartialPressureMaxWhileHeatingTorr))
+    add("o2_partial_pressure_limit_torr", jsonNumber(r.atmosphere.o2PartialPressureLimitTorr))
+    add("heating_s", jsonNumber(s.heatingSeconds))
+
+    var steps: [String] = []
+    for i in 0..<c.sequencer.stepCount {
+        let step = c.sequencer.steps[i]
+        steps.append("{\"name\": " + jsonString(step.kind.name.text) + ", \"start_s\": " + jsonNumber(step.startSeconds)
+                     + ", \"end_s\": " + jsonNumber(step.endSeconds) + ", \"outcome\": " + jsonString(step.outcome.name.text) + "}")
+    }
+    add("steps", steps.isEmpty ? "[]" : "[\n    " + steps.joined(separator: ",\n    ") + "\n  ]")
+
+    var checks: [String] = []
+    for i in 0..<verdict.checkCount {
+        let check = verdict.checks[i]
+        let limit = check.comparison == .within
+            ? "[" + jsonNumber(check.limitLow) + ", " + jsonNumber(check.limitHigh) + "]"
+            : jsonNumber(check.limitLow)
+        checks.append("{\"name\": " + jsonString(check.name.text) + ", \"value\": " + jsonNumber(check.value)
+                      + ", \"limit\": " + limit + ", \"comparison\": " + jsonString(check.comparison.symbol.text)
+                      + ", \"ok\": " + (check.ok ? "true" : "false") + "}")
+    }
+    add("checks", "[\n    " + checks.joined(separator: ",\n    ") + "\n  ]")
+
+    let t = outcome.truth
+    var truth: [(String, String)] = [
+        ("die_peak_c", jsonNumber(t.diePeakCelsius)),
+        ("solder_peak_c", jsonNumber(t.solderPeakCelsius)),
+        ("solder_time_above_liquidus_s", jsonNumber(t.solderTimeAboveLiquidusSeconds)),
+        ("die_minus_substrate_min_while_solder_liquid_c", jsonNumber(t.differentialMinWhileSolderLiquidCelsius)),
+        ("substrate_max_c", jsonNumber(t.substrateMaxCelsius)),
+        ("chuck_max_c", jsonNumber(t.chuckMaxCelsius)),
+        ("pressure_max_while_lamp_on_torr", jsonNumber(t.pressureMaxWhileLampOnTorr)),
+        ("o2_partial_pressure_max_while_lamp_on_torr", jsonNumber(t.oxygenPartialPressureMaxWhileLampOnTorr)),
+        ("joints_wetted_fraction", jsonNumber(t.jointsWettedFraction)),
+        ("ticks", String(outcome.ticks)),
+        ("loop_period_s", jsonNumber(outcome.setup.loopPeriodSeconds)),
+    ]
+    if let timing {
+        truth.append(("wall_time_s", jsonNumber(timing.wallSeconds, significant: 4)))
+        let simulated = Double(outcome.ticks) * outcome.setup.loopPeriodSeconds
+        if timing.wallSeconds > 0 { truth.append(("speed_vs_real_time", jsonNumber(simulated / timing.wallSeconds, significant: 4))) }
+    }
+    add("truth", "{\n    " + truth.map { jsonString($0.0) + ": " + $0.1 }.joined(separator: ",\n    ") + "\n  }")
+
+    return "{\n  " + fields.map { jsonString($0.0) + ": " + $0.1 }.joined(separator: ",\n  ") + "\n}\n"
+}
+
+public func strategyName(_ strategy: ControlStrategy) -> String {
+    switch strategy {
+    case .constrained: return "irbond (PID + feedforward, dT/Tg override control)"
+    case .singleLoopBaseline: return "baseline (single die PID, fixed chiller)"
+    }
+}

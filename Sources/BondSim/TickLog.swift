@@ -1,0 +1,57 @@
+// The per-tick CSV log and the one-line progress display.
+
+import BondCore
+import BondPlant
+
+public enum TickLog {
+    public static let header = "time_s,step,die_c,substrate_c,chuck_c,die_true_c,substrate_true_c,chuck_true_c,"
+        + "solder_true_c,die_setpoint_c,chuck_setpoint_c,dt_c,lamp_duty,lamp_source,lamp_output_true,chiller_duty,"
+        + "master_relay,vacuum_valve,n2_valve,vent_valve,encapsulant_valve,securement_released,lead_lift,"
+        + "pressure_torr,o2_fraction,po2_torr,pressure_true_torr,po2_true_torr,solder_liquid,tripped,"
+        + "estop,film_sealed,chiller_flow\n"
+
+    public static func row(_ r: TickReport, _ s: PlantState) -> String {
+        let v = r.values
+        let c = r.command
+        func opt(_ x: Double?, _ d: Int) -> String { x.map { fixed($0, d) } ?? "" }
+        func flag(_ b: Bool) -> String { b ? "1" : "0" }
+        var fields: [String] = []
+        fields.reserveCapacity(33)
+        fields.append(fixed(r.timeSeconds, 2))
+        fields.append(r.step.map { $0.name.text } ?? "none")
+        fields.append(opt(v.dieCelsius, 4)); fields.append(opt(v.substrateCelsius, 4)); fields.append(opt(v.chuckCelsius, 4))
+        fields.append(fixed(s.dieCelsius, 3)); fields.append(fixed(s.substrateCelsius, 3)); fields.append(fixed(s.chuckCelsius, 3))
+        fields.append(fixed(s.solderCelsius, 3))
+        fields.append(opt(r.dieSetpointCelsius, 3)); fields.append(fixed(r.chuckSetpointCelsius, 2))
+        fields.append(opt(v.differentialCelsius, 3))
+        fields.append(fixed(c.lampDutyFraction, 4)); fields.append(r.lampSource.name.text)
+        fields.append(fixed(s.lampOutputFraction, 4)); fields.append(fixed(c.chillerDutyFraction, 4))
+        fields.append(flag(c.masterRelayClosed)); fields.append(flag(c.vacuumValveOpen)); fields.append(flag(c.nitrogenValveOpen))
+        fields.append(flag(c.ventValveOpen)); fields.append(flag(c.encapsulantValveOpen)); fields.append(flag(c.securementReleased))
+        fields.append(flag(c.leadLiftRaised))
+        fields.append(opt(v.pressureTorr, 4)); fields.append(opt(v.oxygenFraction, 7)); fields.append(opt(v.oxygenPartialPressureTorr, 7))
+        fields.append(fixed(s.pressureTorr, 4)); fields.append(fixed(s.oxygenPartialPressureTorr, 7))
+        fields.append(flag(r.solderLiquid)); fields.append(flag(r.tripped))
+        fields.append(flag(v.inputs.emergencyStopPressed)); fields.append(flag(v.inputs.filmSealed)); fields.append(flag(v.inputs.chillerFlowOK))
+        return fields.joined(separator: ",") + "\n"
+    }
+
+    /// "reflow      t=  95.3 s  die 244.9 C  sub 147.2 C  chuck 20.1 C  dT  97.7 C  P 0.052 Torr  pO2 8.1e-05 Torr"
+    public static func progressLine(_ r: TickReport) -> String {
+        let v = r.values
+        var name = r.step.map { $0.name.text } ?? (r.tripped ? "SAFE STATE" : "done")
+        while name.count < 18 { name += " " }
+        func t(_ x: Double?) -> String {
+            guard let x else { return "  ---" }
+            var s = fixed(x, 1)
+            while s.count < 6 { s = " " + s }
+            return s
+        }
+        var time = fixed(r.timeSeconds, 1)
+        while time.count < 6 { time = " " + time }
+        return name + " t=" + time + " s  die" + t(v.dieCelsius) + " C  sub" + t(v.substrateCelsius) + " C  chuck"
+            + t(v.chuckCelsius) + " C  dT" + t(v.differentialCelsius) + " C  P " + jsonNumber(v.pressureTorr, significant: 3)
+            + " Torr  pO2 " + jsonNumber(v.oxygenPartialPressureTorr, significant: 2) + " Torr  lamp "
+            + fixed(r.command.lampDutyFraction * 100, 0) + "%"
+    }
+}

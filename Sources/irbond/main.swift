@@ -1,0 +1,284 @@
+// irbond: the command-line program. `irbond sim` (the default job) runs a bond cycle on the
+// simulated bonder; `irbond bench control` compares irbond's controller with a baseline.
+// No Foundation: output goes through the CSystem shim, so this stays close to what the
+// Embedded release build (issue 5) can compile.
+
+import BondCore
+import BondPlant
+import BondSim
+import CSystem
+
+let usage = """
+usage: irbond <command> [options]
+
+commands:
+  sim                 run one bond cycle on the simulated bonder (the default command)
+  bench control       control-quality benchmark: irbond vs a single-loop baseline
+  help                this text
+
+sim options:
+  --seed N            seed of the simulated plant's noise and faults (default 1)
+  --record PATH       write the bond record (JSON) to PATH
+  --log PATH          write the per-tick log (CSV) to PATH
+  --log-every N       log every Nth tick (default 1: every 50 ms tick)
+  --realtime          run at real-time pace (one tick per loop period of wall time)
+  --speed X           run at X times real time (implies paced running)
+  --baseline          drive with the baseline controller instead of irbond's
+  --fault SPEC        inject a fault, SPEC = NAME@SECONDS, NAME one of:
+                        estop, seal-lost, chiller-flow, lamp-stuck, lamp-failed, pump-failed,
+                        leak, n2-air, die-open, substrate-open, chuck-open, die-bus-error,
+                        die-frozen, pressure-bus-error, o2-bus-error
+  --quiet             no progress line
+
+bench control options:
+  --variants N        number of seeded plant variants (default 24, at most 1000)
+  --seed N            base seed (default 1)
+
+exit status: 0 pass, 1 cycle failed its checks, 2 usage or file error, 3 cycle aborted
+"""
+
+// MARK: - Output helpers
+
+func writeStderr(_ text: String) {
+    var copy = text
+    copy.withUTF8 { _ = irb_write_all(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String, status: Int32 = 2) -> Never {
+    writeStderr("irbond: " + message + "\n")
+    exit(status)
+}
+
+@_silgen_name("exit")
+func exit(_ status: Int32) -> Never
+
+/// A file written in chunks, so a long log never sits whole in memory.
+struct OutputFile {
+    let path: String
+    let fd: Int32
+    var buffer = ""
+
+    init(path: String) {
+        self.path = path
+        let fd = irb_open_for_writing(path)
+        if fd < 0 { fail("cannot open '" + path + "' for writing: " + String(cString: irb_strerror(-fd))) }
+        self.fd = fd
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    mutating func write(_ text: String) {
+        buffer += text
+        if buffer.utf8.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        let rc = buffer.withUTF8 { irb_write_all(fd, $0.baseAddress, $0.count) }
+        if rc < 0 { fail("cannot write '" + path + "': " + String(cString: irb_strerror(-rc))) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    mutating func close() {
+        flush()
+        let rc = irb_close(fd)
+        if rc < 0 { fail("cannot close '" + path + "': " + String(cString: irb_strerror(-rc))) }
+    }
+}
+
+func seconds(since startNs: UInt64) -> Double {
+    Double(irb_monotonic_ns() - startNs) / 1e9
+}
+
+// MARK: - Arguments
+
+struct Arguments {
+    var words: [String]
+    var index = 0
+
+    mutating func next() -> String? {
+        guard index < words.count else { return nil }
+        defer { index += 1 }
+        return words[index]
+    }
+
+    mutating func value(for option: String) -> String {
+        guard let v = next() else { fail("option " + option + " needs a value\n\n" + usage) }
+        return v
+    }
+}
+
+func parseUInt64(_ text: String, option: String) -> UInt64 {
+    guard let v = UInt64(text) else { fail("option " + option + ": '" + text + "' is not a non-negative integer") }
+    return v
+}
+
+func parseDouble(_ text: String, option: String, range: ClosedRange<Double>) -> Double {
+    guard let v = Double(text), v.isFinite, range.contains(v) else {
+        fail("option " + option + ": '" + text + "' is not a number in " + fixed(range.lowerBound, 3) + "..." + fixed(range.upperBound, 3))
+    }
+    return v
+}
+
+func applyFault(_ spec: String, to faults: inout FaultPlan) {
+    let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
+    guard parts.count == 2, let at = Double(parts[1]), at.isFinite, at >= 0 else {
+        fail("--fault expects NAME@SECONDS (for example die-open@90), got '" + spec + "'")
+    }
+    func sensor(_ failure: SensorFailure, _ channel: SensorChannel) {
+        faults.sensorFailure = failure
+        faults.sensorFailureChannel = channel
+        faults.sensorFailureAtSeconds = at
+    }
+    switch parts[0] {
+    case "estop": faults.emergencyStopAtSeconds = at
+    case "seal-lost": faults.sealLostAtSeconds = at
+    case "chiller-flow": faults.chillerFlowLostAtSeconds = at
+    case "lamp-stuck": faults.lampRelayStuckOnAtSeconds = at
+    case "lamp-failed": faults.lampFailedAtSeconds = at
+    case "pump-failed": faults.pumpFailedAtSeconds = at
+    case "leak": faults.extraLeakAtSeconds = at; faults.extraLeakTorrLitersPerSecond = 0.5
+    case "n2-air": faults.nitrogenAirFraction = 0.01  // 1 % air in the N2 from the start
+    case "die-open": sensor(.openCircuit, .die)
+    case "substrate-open": sensor(.openCircuit, .substrate)
+    case "chuck-open": sensor(.openCircuit, .chuck)
+    case "die-bus-error": sensor(.busError, .die)
+    case "die-frozen": sensor(.frozen, .die)
+    case "pressure-bus-error": sensor(.busError, .pressure)
+    case "o2-bus-error": sensor(.busError, .oxygen)
+    default: fail("unknown fault '" + parts[0] + "' (see irbond help)")
+    }
+}
+
+// MARK: - irbond sim
+
+func runSim(_ args: inout Arguments) -> Int32 {
+    var setup = SimulationSetup()
+    var recordPath: String? = nil
+    var logPath: String? = nil
+    var logEvery = 1
+    var speed: Double? = nil
+    var quiet = false
+    while let word = args.next() {
+        switch word {
+        case "--seed": setup.seed = parseUInt64(args.value(for: word), option: word)
+        case "--record": recordPath = args.value(for: word)
+        case "--log": logPath = args.value(for: word)
+        case "--log-every": logEvery = Int(parseDouble(args.value(for: word), option: word, range: 1...100_000))
+        case "--realtime": speed = 1
+        case "--speed": speed = parseDouble(args.value(for: word), option: word, range: 0.01...10_000)
+        case "--baseline": setup.tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
+        case "--fault": applyFault(args.value(for: word), to: &setup.faults)
+        case "--quiet": quiet = true
+        default: fail("unknown sim option '" + word + "'\n\n" + usage)
+        }
+    }
+    // Open the outputs first: a bad path fails before any cycle runs.
+    var record = recordPath.map { OutputFile(path: $0) }
+    var log = logPath.map { OutputFile(path: $0) }
+    log?.write(TickLog.header)
+
+    let interactive = irb_isatty(2) == 1 && !quiet
+    let startNs = irb_monotonic_ns()
+    var lastDrawNs: UInt64 = 0
+    var lastStep: StepKind? = nil
+    var tickIndex = 0
+    if !quiet {
+        writeStderr("irbond sim: " + setup.recipeName + " on the " + setup.boardName + ", seed " + String(setup.seed)
+                    + (speed.map { ", paced at " + fixed($0, 2) + "x real time" } ?? ", as fast as possible") + "\n")
+    }
+    let outcome = runSimulation(setup) { report, plant in
+        if log != nil && tickIndex % logEvery == 0 { log!.write(TickLog.row(report, plant)) }
+        tickIndex += 1
+        if let speed {
+            let deadline = startNs + UInt64(report.timeSeconds / speed * 1e9)
+            _ = irb_sleep_until_ns(deadline)
+        }
+        guard !quiet else { return }
+        let stepChanged = report.step != lastStep
+        if stepChanged {
+            if interactive { writeStderr("\r" + TickLog.progressLine(report) + "\u{1B}[K\n") }
+            else { writeStderr(TickLog.progressLine(report) + "\n") }
+            lastStep = report.step
+            lastDrawNs = irb_monotonic_ns()
+        } else if interactive {
+            let now = irb_monotonic_ns()
+            if now - lastDrawNs > 100_000_000 {
+                writeStderr("\r" + TickLog.progressLine(report) + "\u{1B}[K")
+                lastDrawNs = now
+            }
+        }
+    }
+    let wall = seconds(since: startNs)
+    if !quiet { writeStderr((interactive ? "\r" : "") + TickLog.progressLine(outcome.controller.lastReport) + (interactive ? "\u{1B}[K\n" : "\n")) }
+
+    log?.close()
+    if record != nil {
+        record!.write(bondRecordJSON(outcome, timing: RunTiming(wallSeconds: wall)))
+        record!.close()
+    }
+    print(summary(outcome, wallSeconds: wall))
+    switch outcome.verdict.result {
+    case .pass: return 0
+    case .fail: return 1
+    case .aborted: return 3
+    }
+}
+
+func summary(_ outcome: SimulationOutcome, wallSeconds: Double) -> String {
+    let verdict = outcome.verdict
+    var lines: [String] = []
+    var head = "result: " + verdict.result.name.text
+    if case .aborted(let reason) = outcome.controller.phase { head += " (" + describe(reason) + ")" }
+    lines.append(head)
+    for i in 0..<verdict.checkCount {
+        let c = verdict.checks[i]
+        let limit = c.comparison == .within ? "[" + jsonNumber(c.limitLow) + ", " + jsonNumber(c.limitHigh) + "]" : jsonNumber(c.limitLow)
+        lines.append("  " + (c.ok ? "ok   " : "FAIL ") + c.name.text + " = " + jsonNumber(c.value, significant: 5) + "  ("
+                     + c.comparison.symbol.text + " " + limit + ")")
+    }
+    let simulated = Double(outcome.ticks) * outcome.setup.loopPeriodSeconds
+    lines.append("cycle " + fixed(outcome.cycleSeconds, 1) + " s simulated in " + fixed(wallSeconds * 1000, 1) + " ms wall ("
+                 + fixed(simulated / max(wallSeconds, 1e-9), 0) + "x real time, " + String(outcome.ticks) + " ticks)")
+    return lines.joined(separator: "\n")
+}
+
+// MARK: - irbond bench control
+
+func runBench(_ args: inout Arguments) -> Int32 {
+    guard let what = args.next(), what == "control" else { fail("bench: expected 'control'\n\n" + usage) }
+    var options = BenchmarkOptions()
+    while let word = args.next() {
+        switch word {
+        case "--variants": options.variants = Int(parseDouble(args.value(for: word), option: word, range: 1...1000))
+        case "--seed": options.baseSeed = parseUInt64(args.value(for: word), option: word)
+        default: fail("unknown bench option '" + word + "'\n\n" + usage)
+        }
+    }
+    let startNs = irb_monotonic_ns()
+    let report = runControlBenchmark(options) { done, total in
+        writeStderr("\rbench control: " + String(done) + "/" + String(total) + " runs")
+    }
+    writeStderr("\n")
+    print(report.text)
+    print("benchmark wall time: " + fixed(seconds(since: startNs), 2) + " s")
+    return 0
+}
+
+// MARK: - Entry
+
+var arguments = Arguments(words: Array(CommandLine.arguments.dropFirst()))
+let command = arguments.next() ?? "sim"
+let status: Int32
+switch command {
+case "sim": status = runSim(&arguments)
+case "bench": status = runBench(&arguments)
+case "help", "--help", "-h": print(usage); status = 0
+default:
+    if command.hasPrefix("--") {
+        // Options without a command belong to the default command.
+        arguments.index = 0
+        status = runSim(&arguments)
+    } else {
+        fail("unknown command '" + command + "'\n\n" + usage)
+    }
+}
+exit(status)
