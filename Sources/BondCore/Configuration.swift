@@ -64,6 +64,12 @@ public struct DieThermalEstimate: Equatable, Sendable {
     public var wettedWattsPerKelvin: Double
     /// Power absorbed by the die at full lamp duty, W.
     public var lampAbsorbedWattsAtFullDuty: Double
+    /// Time for the joints to go from tip contact to fully wetted once liquidus is reached, s.
+    public var wettingSeconds: Double
+    /// Power absorbed by the substrate (exposed ring, light through the die) at full lamp duty, W.
+    public var lampAbsorbedSubstrateWattsAtFullDuty: Double
+    /// Substrate bond region to chuck conductance, W/K.
+    public var substrateToChuckWattsPerKelvin: Double
     /// Die losses to the surroundings (radiation through the film, film convection), linearised, W/K.
     public var lossWattsPerKelvin: Double
     /// Temperature the losses go to, C.
@@ -71,11 +77,16 @@ public struct DieThermalEstimate: Equatable, Sendable {
 
     public init(heatCapacityJoulesPerKelvin: Double = 0.13, tipContactWattsPerKelvin: Double = 0.06,
                 wettedWattsPerKelvin: Double = 0.25, lampAbsorbedWattsAtFullDuty: Double = 36,
+                wettingSeconds: Double = 3,
+                lampAbsorbedSubstrateWattsAtFullDuty: Double = 19, substrateToChuckWattsPerKelvin: Double = 0.3,
                 lossWattsPerKelvin: Double = 0.0015, surroundingsCelsius: Double = 22) {
+        self.lampAbsorbedSubstrateWattsAtFullDuty = lampAbsorbedSubstrateWattsAtFullDuty
+        self.substrateToChuckWattsPerKelvin = substrateToChuckWattsPerKelvin
         self.heatCapacityJoulesPerKelvin = heatCapacityJoulesPerKelvin
         self.tipContactWattsPerKelvin = tipContactWattsPerKelvin
         self.wettedWattsPerKelvin = wettedWattsPerKelvin
         self.lampAbsorbedWattsAtFullDuty = lampAbsorbedWattsAtFullDuty
+        self.wettingSeconds = wettingSeconds
         self.lossWattsPerKelvin = lossWattsPerKelvin
         self.surroundingsCelsius = surroundingsCelsius
     }
@@ -111,7 +122,7 @@ public struct ControlTuning: Equatable, Sendable {
                 die: PIDGains = PIDGains(proportional: 0.006, integralPerSecond: 0.003,
                                          derivativeSeconds: 0.0018, derivativeFilterSeconds: 0.15),
                 chuck: PIDGains = PIDGains(proportional: 0.3, integralPerSecond: 0.01),
-                differentialMinLamp: PIDGains = PIDGains(proportional: 0.03, integralPerSecond: 0.03),
+                differentialMinLamp: PIDGains = PIDGains(proportional: 0.01, integralPerSecond: 0.01),
                 differentialMaxLamp: PIDGains = PIDGains(proportional: 0.01, integralPerSecond: 0.01),
                 differentialChiller: PIDGains = PIDGains(proportional: 0.2, integralPerSecond: 0.05),
                 substrateTgLamp: PIDGains = PIDGains(proportional: 0.03, integralPerSecond: 0.02),

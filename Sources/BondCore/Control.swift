@@ -20,6 +20,8 @@ public struct ControlOutputs: Equatable, Sendable {
     public var chillerDutyFraction: Double = 0
     /// Which lamp loop won the selection this tick.
     public var lampSource: LampSource = .off
+    /// The die loop's model feedforward this tick (for logs and tuning).
+    public var feedforwardDutyFraction: Double = 0
 }
 
 public enum LampSource: Int, Equatable, Sendable {
@@ -48,6 +50,9 @@ public struct ThermalControl: Equatable, Sendable {
     private var differentialMaxLoop: PIDController
     private var differentialChillerLoop: PIDController
     private var substrateTgLoop: PIDController
+    private var lastLampSource: LampSource = .off
+    /// The controller's estimate of how far the joints have wetted (0...1).
+    public private(set) var wettedFraction = 0.0
 
     public init(tuning: ControlTuning, recipe: Recipe) {
         self.tuning = tuning
@@ -62,14 +67,32 @@ public struct ThermalControl: Equatable, Sendable {
 
     /// Model feedforward: the lamp duty that would hold the die on the profile if the model
     /// were exact: heat capacity x slope, plus the heat the bumps carry to the substrate.
+    /// `wettedFraction` (0...1) blends the tip-contact and wetted conductances.
     public func feedforwardDutyFraction(setpointCelsius: Double, slopeCelsiusPerSecond: Double,
-                                        substrateCelsius: Double, jointsWetted: Bool) -> Double {
+                                        substrateCelsius: Double, wettedFraction: Double) -> Double {
         let e = tuning.dieEstimate
-        let conductance = jointsWetted ? e.wettedWattsPerKelvin : e.tipContactWattsPerKelvin
+        let conductance = e.tipContactWattsPerKelvin
+            + clamped(wettedFraction, 0, 1) * (e.wettedWattsPerKelvin - e.tipContactWattsPerKelvin)
         let watts = e.heatCapacityJoulesPerKelvin * slopeCelsiusPerSecond
             + conductance * (setpointCelsius - substrateCelsius)
             + e.lossWattsPerKelvin * (setpointCelsius - e.surroundingsCelsius)
         return clamped(watts / e.lampAbsorbedWattsAtFullDuty, 0, 1)
+    }
+
+    /// Lamp duty at which the die would sit `aimCelsius` above the substrate in steady state
+    /// with wetted joints: the bumps carry G x dT, the die also loses to its surroundings.
+    public func differentialFeedforwardDutyFraction(aimCelsius: Double, dieCelsius: Double) -> Double {
+        let e = tuning.dieEstimate
+        let watts = e.wettedWattsPerKelvin * aimCelsius + e.lossWattsPerKelvin * (dieCelsius - e.surroundingsCelsius)
+        return clamped(watts / e.lampAbsorbedWattsAtFullDuty, 0, 1)
+    }
+
+    /// Lamp duty at which the substrate would settle at `aimCelsius` in steady state: all the
+    /// lamp power absorbed by die and substrate leaves through the substrate into the chuck.
+    public func substrateFeedforwardDutyFraction(aimCelsius: Double, chuckCelsius: Double) -> Double {
+        let e = tuning.dieEstimate
+        let watts = e.substrateToChuckWattsPerKelvin * (aimCelsius - chuckCelsius)
+        return clamped(watts / (e.lampAbsorbedWattsAtFullDuty + e.lampAbsorbedSubstrateWattsAtFullDuty), 0, 1)
     }
 
     /// One control step.
@@ -89,6 +112,7 @@ public struct ThermalControl: Equatable, Sendable {
         guard let target = demand.dieTargetCelsius, let die = values.dieCelsius,
               let substrate = values.substrateCelsius else {
             lampActive = false
+            lastLampSource = .off
             out.chillerDutyFraction = chillerDuty(chuckLoopDuty: chuckDuty, values: values,
                                                   constraintActive: false, stepSeconds: stepSeconds)
             return out
@@ -111,33 +135,50 @@ public struct ThermalControl: Equatable, Sendable {
             return out
 
         case .constrained:
+            // The joints wet over a few seconds once liquid: the feedforward's conductance
+            // follows that estimate instead of stepping (a step overshoots the die).
+            if jointsWetted {
+                wettedFraction = min(1, wettedFraction + stepSeconds / max(tuning.dieEstimate.wettingSeconds, stepSeconds))
+            }
             let feedforward = feedforwardDutyFraction(setpointCelsius: setpoint.celsius,
                                                       slopeCelsiusPerSecond: setpoint.slopeCelsiusPerSecond,
-                                                      substrateCelsius: substrate, jointsWetted: jointsWetted)
+                                                      substrateCelsius: substrate, wettedFraction: wettedFraction)
             let dieDuty = dieLoop.update(setpoint: setpoint.celsius, measurement: die,
                                          feedforward: feedforward, stepSeconds: stepSeconds)
+            out.feedforwardDutyFraction = feedforward
             var lamp = dieDuty
             var source = LampSource.dieLoop
             let differential = die - substrate
             let window = recipe.differential
             let guardCelsius = tuning.differentialGuardCelsius
+            // The limiters run every tick with their own model feedforward: the lamp duty at
+            // which their quantity would settle at its aim. Their integrals only move while they
+            // are in control (frozen otherwise), so they neither wind up while far from their
+            // limit nor lose the headroom their feedforward gives them.
+            let maxAim = window.maxCelsius - guardCelsius, minAim = window.minCelsius + guardCelsius
+            let maxDuty = differentialMaxLoop.update(
+                setpoint: maxAim, measurement: differential,
+                feedforward: differentialFeedforwardDutyFraction(aimCelsius: maxAim, dieCelsius: die),
+                stepSeconds: stepSeconds, integrate: lastLampSource == .differentialMax)
+            let minDuty = differentialMinLoop.update(
+                setpoint: minAim, measurement: differential,
+                feedforward: differentialFeedforwardDutyFraction(aimCelsius: minAim, dieCelsius: die),
+                stepSeconds: stepSeconds, integrate: lastLampSource == .differentialMin)
             if constraintActive {
-                let maxDuty = differentialMaxLoop.update(setpoint: window.maxCelsius - guardCelsius,
-                                                         measurement: differential, stepSeconds: stepSeconds)
-                let minDuty = differentialMinLoop.update(setpoint: window.minCelsius + guardCelsius,
-                                                         measurement: differential, stepSeconds: stepSeconds)
                 if maxDuty < lamp { lamp = maxDuty; source = .differentialMax }
                 if minDuty > lamp { lamp = minDuty; source = .differentialMin }
             }
-            let tgSetpoint = recipe.substrate.tgCelsius - tuning.substrateTgGuardCelsius
-            let tgDuty = substrateTgLoop.update(setpoint: tgSetpoint, measurement: substrate, stepSeconds: stepSeconds)
+            let tgAim = recipe.substrate.tgCelsius - tuning.substrateTgGuardCelsius
+            let tgDuty = substrateTgLoop.update(
+                setpoint: tgAim, measurement: substrate,
+                feedforward: substrateFeedforwardDutyFraction(aimCelsius: tgAim, chuckCelsius: values.chuckCelsius ?? 20),
+                stepSeconds: stepSeconds, integrate: lastLampSource == .substrateTg)
             if tgDuty < lamp { lamp = tgDuty; source = .substrateTg }
 
-            // Integral tracking: the loops that lost follow the lamp actually commanded.
+            // The die loop, the primary, follows the lamp actually commanded while a limiter
+            // holds it (integral tracking), so it takes back over without a bump.
             if source != .dieLoop { dieLoop.track(appliedOutput: lamp, feedforward: feedforward) }
-            if source != .differentialMax { differentialMaxLoop.track(appliedOutput: lamp) }
-            if source != .differentialMin { differentialMinLoop.track(appliedOutput: lamp) }
-            if source != .substrateTg { substrateTgLoop.track(appliedOutput: lamp) }
+            lastLampSource = source
 
             out.lampDutyFraction = lamp
             out.lampSource = source

@@ -16,6 +16,7 @@ public struct TickReport: Equatable, Sendable {
     public var chuckSetpointCelsius: Double = 0
     public var command = OutputCommand()
     public var lampSource: LampSource = .off
+    public var lampFeedforwardDutyFraction: Double = 0
     public var solderLiquid = false
     public var tripped = false
 }
@@ -121,6 +122,7 @@ public struct BondController: Sendable {
         lastReport = TickReport(timeSeconds: nowSeconds, step: currentStep, values: values,
                                 dieSetpointCelsius: dieSetpoint, chuckSetpointCelsius: demand.chuckSetpointCelsius,
                                 command: applied, lampSource: applied.lampDutyFraction > 0 ? control.lampSource : .off,
+                                lampFeedforwardDutyFraction: control.feedforwardDutyFraction,
                                 solderLiquid: sequencer.solderLiquid, tripped: supervisor.trip != nil)
         return applied
     }

@@ -55,8 +55,10 @@ public struct PIDController: Equatable, Sendable {
     }
 
     /// One control step. Returns the clamped output.
+    /// - Parameter integrate: false freezes the integral this step (a limiter that is not in
+    ///   control of the actuator must neither wind up nor follow the others).
     public mutating func update(setpoint: Double, measurement: Double, feedforward: Double = 0,
-                                stepSeconds: Double) -> Double {
+                                stepSeconds: Double, integrate: Bool = true) -> Double {
         precondition(stepSeconds > 0, "PID step must be positive")
         let error = setpoint - measurement
 
@@ -74,7 +76,7 @@ public struct PIDController: Equatable, Sendable {
         // Conditional integration: integrate unless that winds further into saturation.
         let windingUp = unclamped > gains.outputMax && error > 0
         let windingDown = unclamped < gains.outputMin && error < 0
-        if !(windingUp || windingDown) {
+        if integrate && !(windingUp || windingDown) {
             integral = candidateIntegral
         }
         // The integral alone never needs to exceed the output span.

@@ -14,10 +14,22 @@ public struct SetpointGenerator: Equatable, Sendable {
         self.celsius = celsius
     }
 
-    /// Moves towards `targetCelsius` at no more than `rateCelsiusPerSecond`.
+    /// Time constant of the soft landing: within `rate x softLandingSeconds` of the target the
+    /// setpoint slows down exponentially instead of stopping dead, so the die (which lags its
+    /// setpoint on a ramp) does not overshoot the corner. The landing adds about this much
+    /// time to each ramp.
+    public static let softLandingSeconds = 1.0
+    /// The landing never crawls slower than this, so the target is reached in bounded time.
+    public static let minimumLandingRateCelsiusPerSecond = 0.2
+
+    /// Moves towards `targetCelsius` at no more than `rateCelsiusPerSecond`, landing softly.
     public mutating func advance(towards targetCelsius: Double, rateCelsiusPerSecond: Double, stepSeconds: Double) {
         precondition(rateCelsiusPerSecond > 0 && stepSeconds > 0, "ramp rate and step must be positive")
-        let next = approach(celsius, targetCelsius, maxStep: rateCelsiusPerSecond * stepSeconds)
+        let distance = targetCelsius > celsius ? targetCelsius - celsius : celsius - targetCelsius
+        let landingRate = max(distance / SetpointGenerator.softLandingSeconds,
+                              SetpointGenerator.minimumLandingRateCelsiusPerSecond)
+        let rate = min(rateCelsiusPerSecond, landingRate)
+        let next = approach(celsius, targetCelsius, maxStep: rate * stepSeconds)
         slopeCelsiusPerSecond = (next - celsius) / stepSeconds
         celsius = next
     }

@@ -5,7 +5,7 @@ import BondPlant
 
 public enum TickLog {
     public static let header = "time_s,step,die_c,substrate_c,chuck_c,die_true_c,substrate_true_c,chuck_true_c,"
-        + "solder_true_c,die_setpoint_c,chuck_setpoint_c,dt_c,lamp_duty,lamp_source,lamp_output_true,chiller_duty,"
+        + "solder_true_c,die_setpoint_c,chuck_setpoint_c,dt_c,lamp_duty,lamp_feedforward,lamp_source,lamp_output_true,chiller_duty,"
         + "master_relay,vacuum_valve,n2_valve,vent_valve,encapsulant_valve,securement_released,lead_lift,"
         + "pressure_torr,o2_fraction,po2_torr,pressure_true_torr,po2_true_torr,solder_liquid,tripped,"
         + "estop,film_sealed,chiller_flow\n"
@@ -16,7 +16,7 @@ public enum TickLog {
         func opt(_ x: Double?, _ d: Int) -> String { x.map { fixed($0, d) } ?? "" }
         func flag(_ b: Bool) -> String { b ? "1" : "0" }
         var fields: [String] = []
-        fields.reserveCapacity(33)
+        fields.reserveCapacity(34)
         fields.append(fixed(r.timeSeconds, 2))
         fields.append(r.step.map { $0.name.text } ?? "none")
         fields.append(opt(v.dieCelsius, 4)); fields.append(opt(v.substrateCelsius, 4)); fields.append(opt(v.chuckCelsius, 4))
@@ -24,7 +24,8 @@ public enum TickLog {
         fields.append(fixed(s.solderCelsius, 3))
         fields.append(opt(r.dieSetpointCelsius, 3)); fields.append(fixed(r.chuckSetpointCelsius, 2))
         fields.append(opt(v.differentialCelsius, 3))
-        fields.append(fixed(c.lampDutyFraction, 4)); fields.append(r.lampSource.name.text)
+        fields.append(fixed(c.lampDutyFraction, 4)); fields.append(fixed(r.lampFeedforwardDutyFraction, 4))
+        fields.append(r.lampSource.name.text)
         fields.append(fixed(s.lampOutputFraction, 4)); fields.append(fixed(c.chillerDutyFraction, 4))
         fields.append(flag(c.masterRelayClosed)); fields.append(flag(c.vacuumValveOpen)); fields.append(flag(c.nitrogenValveOpen))
         fields.append(flag(c.ventValveOpen)); fields.append(flag(c.encapsulantValveOpen)); fields.append(flag(c.securementReleased))
