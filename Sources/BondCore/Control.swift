@@ -152,18 +152,19 @@ public struct ThermalControl: Equatable, Sendable {
             let window = recipe.differential
             let guardCelsius = tuning.differentialGuardCelsius
             // The limiters run every tick with their own model feedforward: the lamp duty at
-            // which their quantity would settle at its aim. Their integrals only move while they
-            // are in control (frozen otherwise), so they neither wind up while far from their
-            // limit nor lose the headroom their feedforward gives them.
+            // which their quantity would settle at its aim. Their integrals move only while they
+            // are in control or their aim is crossed (frozen otherwise), so they neither wind up
+            // while far from their limit nor lose the headroom their feedforward gives them, yet
+            // a crossed limit always pulls its limiter into control.
             let maxAim = window.maxCelsius - guardCelsius, minAim = window.minCelsius + guardCelsius
             let maxDuty = differentialMaxLoop.update(
                 setpoint: maxAim, measurement: differential,
                 feedforward: differentialFeedforwardDutyFraction(aimCelsius: maxAim, dieCelsius: die),
-                stepSeconds: stepSeconds, integrate: lastLampSource == .differentialMax)
+                stepSeconds: stepSeconds, integrate: lastLampSource == .differentialMax || differential > maxAim)
             let minDuty = differentialMinLoop.update(
                 setpoint: minAim, measurement: differential,
                 feedforward: differentialFeedforwardDutyFraction(aimCelsius: minAim, dieCelsius: die),
-                stepSeconds: stepSeconds, integrate: lastLampSource == .differentialMin)
+                stepSeconds: stepSeconds, integrate: lastLampSource == .differentialMin || differential < minAim)
             if constraintActive {
                 if maxDuty < lamp { lamp = maxDuty; source = .differentialMax }
                 if minDuty > lamp { lamp = minDuty; source = .differentialMin }
@@ -172,7 +173,7 @@ public struct ThermalControl: Equatable, Sendable {
             let tgDuty = substrateTgLoop.update(
                 setpoint: tgAim, measurement: substrate,
                 feedforward: substrateFeedforwardDutyFraction(aimCelsius: tgAim, chuckCelsius: values.chuckCelsius ?? 20),
-                stepSeconds: stepSeconds, integrate: lastLampSource == .substrateTg)
+                stepSeconds: stepSeconds, integrate: lastLampSource == .substrateTg || substrate > tgAim)
             if tgDuty < lamp { lamp = tgDuty; source = .substrateTg }
 
             // The die loop, the primary, follows the lamp actually commanded while a limiter
