@@ -116,7 +116,7 @@ public struct BondController: Sendable {
         }
 
         if sequencer.phase == .running || applied.lampDutyFraction > 0 {
-            statistics.update(values: values, applied: applied, solderLiquid: sequencer.solderLiquid,
+            statistics.update(values: values, applied: applied, step: currentStep, solderLiquid: sequencer.solderLiquid,
                               recipe: configuration.recipe, stepSeconds: period)
         }
         lastReport = TickReport(timeSeconds: nowSeconds, step: currentStep, values: values,

@@ -8,6 +8,12 @@ public struct Recipe: Equatable, Sendable {
         public var liquidusCelsius: Double
         /// Solder mass is judged solid again when the die reads this far below the solidus.
         public var solidifiedMarginCelsius: Double
+
+        public init(solidusCelsius: Double, liquidusCelsius: Double, solidifiedMarginCelsius: Double) {
+            self.solidusCelsius = solidusCelsius
+            self.liquidusCelsius = liquidusCelsius
+            self.solidifiedMarginCelsius = solidifiedMarginCelsius
+        }
     }
 
     public struct Substrate: Equatable, Sendable {
@@ -17,12 +23,23 @@ public struct Recipe: Equatable, Sendable {
         public var tgMarginCelsius: Double
         /// Chuck temperature the chiller holds.
         public var chuckSetpointCelsius: Double
+
+        public init(tgCelsius: Double, tgMarginCelsius: Double, chuckSetpointCelsius: Double) {
+            self.tgCelsius = tgCelsius
+            self.tgMarginCelsius = tgMarginCelsius
+            self.chuckSetpointCelsius = chuckSetpointCelsius
+        }
     }
 
     /// The die-minus-substrate temperature window held from liquidus until solidified.
     public struct Differential: Equatable, Sendable {
         public var minCelsius: Double
         public var maxCelsius: Double
+
+        public init(minCelsius: Double, maxCelsius: Double) {
+            self.minCelsius = minCelsius
+            self.maxCelsius = maxCelsius
+        }
     }
 
     public struct Atmosphere: Equatable, Sendable {
@@ -50,6 +67,26 @@ public struct Recipe: Equatable, Sendable {
         public var backfillTorr: Double
         public var backfillTimeoutSeconds: Double
         public var ventTimeoutSeconds: Double
+
+        public init(sealCheckTimeoutSeconds: Double, purgeCycles: Int, purgePumpTorr: Double, purgeFillTorr: Double, purgeCycleTimeoutSeconds: Double, pumpDownTorr: Double, pumpDownTimeoutSeconds: Double, leakCheckSeconds: Double, leakRateMaxTorrPerSecond: Double, verifyPressureMaxTorr: Double, verifySettleSeconds: Double, verifyTimeoutSeconds: Double, heatingPressureMaxTorr: Double, o2PartialPressureLimitTorr: Double, backfillTorr: Double, backfillTimeoutSeconds: Double, ventTimeoutSeconds: Double) {
+            self.sealCheckTimeoutSeconds = sealCheckTimeoutSeconds
+            self.purgeCycles = purgeCycles
+            self.purgePumpTorr = purgePumpTorr
+            self.purgeFillTorr = purgeFillTorr
+            self.purgeCycleTimeoutSeconds = purgeCycleTimeoutSeconds
+            self.pumpDownTorr = pumpDownTorr
+            self.pumpDownTimeoutSeconds = pumpDownTimeoutSeconds
+            self.leakCheckSeconds = leakCheckSeconds
+            self.leakRateMaxTorrPerSecond = leakRateMaxTorrPerSecond
+            self.verifyPressureMaxTorr = verifyPressureMaxTorr
+            self.verifySettleSeconds = verifySettleSeconds
+            self.verifyTimeoutSeconds = verifyTimeoutSeconds
+            self.heatingPressureMaxTorr = heatingPressureMaxTorr
+            self.o2PartialPressureLimitTorr = o2PartialPressureLimitTorr
+            self.backfillTorr = backfillTorr
+            self.backfillTimeoutSeconds = backfillTimeoutSeconds
+            self.ventTimeoutSeconds = ventTimeoutSeconds
+        }
     }
 
     public struct Profile: Equatable, Sendable {
@@ -70,6 +107,24 @@ public struct Recipe: Equatable, Sendable {
         /// Controlled cooling ends here; the lamp is then off.
         public var coolEndCelsius: Double
         public var coolTimeoutSeconds: Double
+
+        public init(preheatCelsius: Double, preheatRateCelsiusPerSecond: Double, preheatHoldSeconds: Double, preheatTimeoutSeconds: Double, peakCelsius: Double, peakToleranceCelsius: Double, rampRateCelsiusPerSecond: Double, rampTimeoutSeconds: Double, timeAboveLiquidusMinSeconds: Double, timeAboveLiquidusTargetSeconds: Double, timeAboveLiquidusMaxSeconds: Double, reflowTimeoutSeconds: Double, coolRateCelsiusPerSecond: Double, coolEndCelsius: Double, coolTimeoutSeconds: Double) {
+            self.preheatCelsius = preheatCelsius
+            self.preheatRateCelsiusPerSecond = preheatRateCelsiusPerSecond
+            self.preheatHoldSeconds = preheatHoldSeconds
+            self.preheatTimeoutSeconds = preheatTimeoutSeconds
+            self.peakCelsius = peakCelsius
+            self.peakToleranceCelsius = peakToleranceCelsius
+            self.rampRateCelsiusPerSecond = rampRateCelsiusPerSecond
+            self.rampTimeoutSeconds = rampTimeoutSeconds
+            self.timeAboveLiquidusMinSeconds = timeAboveLiquidusMinSeconds
+            self.timeAboveLiquidusTargetSeconds = timeAboveLiquidusTargetSeconds
+            self.timeAboveLiquidusMaxSeconds = timeAboveLiquidusMaxSeconds
+            self.reflowTimeoutSeconds = reflowTimeoutSeconds
+            self.coolRateCelsiusPerSecond = coolRateCelsiusPerSecond
+            self.coolEndCelsius = coolEndCelsius
+            self.coolTimeoutSeconds = coolTimeoutSeconds
+        }
     }
 
     /// Optional: inject a curable encapsulant between film and substrate, then cure it with the
@@ -82,12 +137,31 @@ public struct Recipe: Equatable, Sendable {
         public var cureTimeoutSeconds: Double
         /// Pressure bound for the lamp while curing (must be below ambient).
         public var curePressureMaxTorr: Double
+        /// O2 partial-pressure bound for the lamp while curing. The joints are solid by then, so
+        /// the solder's limit does not apply; the cure runs under the N2 backfill, where the O2
+        /// sensor's own noise (tens of ppm x hundreds of Torr) is already ~0.01 Torr.
+        public var cureO2PartialPressureLimitTorr: Double
+
+        public init(injectSeconds: Double, cureCelsius: Double, cureRateCelsiusPerSecond: Double, cureSeconds: Double, cureTimeoutSeconds: Double, curePressureMaxTorr: Double, cureO2PartialPressureLimitTorr: Double = 1) {
+            self.cureO2PartialPressureLimitTorr = cureO2PartialPressureLimitTorr
+            self.injectSeconds = injectSeconds
+            self.cureCelsius = cureCelsius
+            self.cureRateCelsiusPerSecond = cureRateCelsiusPerSecond
+            self.cureSeconds = cureSeconds
+            self.cureTimeoutSeconds = cureTimeoutSeconds
+            self.curePressureMaxTorr = curePressureMaxTorr
+        }
     }
 
     /// Optional: release the temporary securement, then lift to form flexible leads.
     public struct LeadForming: Equatable, Sendable {
         public var releaseSeconds: Double
         public var liftSeconds: Double
+
+        public init(releaseSeconds: Double, liftSeconds: Double) {
+            self.releaseSeconds = releaseSeconds
+            self.liftSeconds = liftSeconds
+        }
     }
 
     public var alloy: Alloy

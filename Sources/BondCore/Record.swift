@@ -10,7 +10,8 @@ public struct CycleStatistics: Equatable, Sendable {
     public var secondsBelowDifferentialMinWhileLiquid: Double = 0
     public var chuckMaxCelsius: Double? = nil
     public var substrateMaxCelsius: Double? = nil
-    /// "While heating" means while the lamp was commanded on.
+    /// "While heating" means while the lamp was commanded on in a bonding step (preheat to
+    /// cool); an optional encapsulant cure has its own limits and is not counted here.
     public var pressureMaxWhileHeatingTorr: Double? = nil
     public var oxygenPartialPressureMaxWhileHeatingTorr: Double? = nil
     public var heatingSeconds: Double = 0
@@ -18,7 +19,7 @@ public struct CycleStatistics: Equatable, Sendable {
 
     public init() {}
 
-    public mutating func update(values: ProcessValues, applied: OutputCommand, solderLiquid: Bool,
+    public mutating func update(values: ProcessValues, applied: OutputCommand, step: StepKind?, solderLiquid: Bool,
                                 recipe: Recipe, stepSeconds: Double) {
         ticks += 1
         if let die = values.dieCelsius {
@@ -34,7 +35,7 @@ public struct CycleStatistics: Equatable, Sendable {
             differentialMaxWhileLiquidCelsius = max(differentialMaxWhileLiquidCelsius ?? differential, differential)
             if differential < recipe.differential.minCelsius { secondsBelowDifferentialMinWhileLiquid += stepSeconds }
         }
-        if applied.lampDutyFraction > 0 {
+        if applied.lampDutyFraction > 0 && step != .cure {
             heatingSeconds += stepSeconds
             if let pressure = values.pressureTorr {
                 pressureMaxWhileHeatingTorr = max(pressureMaxWhileHeatingTorr ?? pressure, pressure)
@@ -119,8 +120,7 @@ public struct CycleVerdict: Sendable {
         add(.make("chuck_max_c", s.chuckMaxCelsius, .below, r.chuckLimitCelsius))
         add(.make("substrate_max_c", s.substrateMaxCelsius, .below, r.substrate.tgCelsius))
         add(.make("pressure_max_while_heating_torr", s.pressureMaxWhileHeatingTorr, .below,
-                  min(limits.ambientPressureTorr, max(r.atmosphere.heatingPressureMaxTorr,
-                                                      r.encapsulation?.curePressureMaxTorr ?? 0))))
+                  min(limits.ambientPressureTorr, r.atmosphere.heatingPressureMaxTorr)))
         add(.make("o2_partial_pressure_max_while_heating_torr", s.oxygenPartialPressureMaxWhileHeatingTorr, .below,
                   r.atmosphere.o2PartialPressureLimitTorr))
         var done = 0

@@ -123,8 +123,10 @@ public struct SafetySupervisor: Sendable {
                   pressure < pressureLimit, pressure < limits.ambientPressureTorr else {
                 return .lampWithoutVacuum
             }
-            guard let fraction = held(.oxygen),
-                  fraction * pressure < recipe.atmosphere.o2PartialPressureLimitTorr else {
+            let oxygenLimit = step == .cure
+                ? (recipe.encapsulation?.cureO2PartialPressureLimitTorr ?? recipe.atmosphere.o2PartialPressureLimitTorr)
+                : recipe.atmosphere.o2PartialPressureLimitTorr
+            guard let fraction = held(.oxygen), fraction * pressure < oxygenLimit else {
                 return .lampAboveOxygenLimit
             }
         }

@@ -14,8 +14,10 @@ public enum SensorFailure: Int, Equatable, Sendable {
 }
 
 public struct FaultPlan: Equatable, Sendable {
-    /// Lamp SSR welded on: the lamp runs at full power whenever the master relay is closed.
+    /// Lamp SSR failed conducting: the lamp runs at least at `lampRelayStuckDutyFraction`
+    /// (1 = welded on) whenever the master relay is closed.
     public var lampRelayStuckOnAtSeconds: Double? = nil
+    public var lampRelayStuckDutyFraction: Double = 1
     /// Lamp filament broken: no radiation.
     public var lampFailedAtSeconds: Double? = nil
     /// One sensor fails from a time on.
@@ -31,6 +33,8 @@ public struct FaultPlan: Equatable, Sendable {
     public var emergencyStopAtSeconds: Double? = nil
     /// Coolant flow stops (pump failure): no heat removal and the flow switch opens.
     public var chillerFlowLostAtSeconds: Double? = nil
+    /// N2 valve stuck open (solenoid failure): N2 flows whatever the command.
+    public var nitrogenValveStuckOpenAtSeconds: Double? = nil
     /// Vacuum pump stops.
     public var pumpFailedAtSeconds: Double? = nil
     /// N2 supply contaminated with air (volume fraction of air in the "N2").

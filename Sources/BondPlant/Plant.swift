@@ -71,7 +71,7 @@ public struct Plant: Equatable, Sendable {
 
         // Lamp: the SSR (or a welded SSR) behind the master relay, then the filament's lag.
         var drive = inputs.lampDutyFraction
-        if FaultPlan.active(faults.lampRelayStuckOnAtSeconds, now) { drive = 1 }
+        if FaultPlan.active(faults.lampRelayStuckOnAtSeconds, now) { drive = max(drive, faults.lampRelayStuckDutyFraction) }
         if !inputs.masterRelayClosed || FaultPlan.active(faults.lampFailedAtSeconds, now) { drive = 0 }
         state.lampOutputFraction += lagCoefficient(timeConstantSeconds: p.lampFilamentTimeConstantSeconds,
                                                    stepSeconds: dt) * (clamped(drive, 0, 1) - state.lampOutputFraction)
@@ -137,7 +137,8 @@ public struct Plant: Equatable, Sendable {
         if FaultPlan.active(faults.extraLeakAtSeconds, now) { airIn += faults.extraLeakTorrLitersPerSecond }
         if FaultPlan.active(faults.sealLostAtSeconds, now) { airIn += 5.0 }
         var nitrogenIn = 0.0, nitrogenOxygenIn = 0.0
-        if inputs.nitrogenValveOpen && state.pressureTorr < 2 * p.ambientPressureTorr {
+        let nitrogenOpen = inputs.nitrogenValveOpen || FaultPlan.active(faults.nitrogenValveStuckOpenAtSeconds, now)
+        if nitrogenOpen && state.pressureTorr < 2 * p.ambientPressureTorr {
             nitrogenIn = p.nitrogenFlowTorrLitersPerSecond
             let airFraction = faults.nitrogenAirFraction
             nitrogenOxygenIn = nitrogenIn * ((1 - airFraction) * p.nitrogenOxygenFraction + airFraction * Air.oxygenFraction)

@@ -25,7 +25,8 @@ sim options:
   --speed X           run at X times real time (implies paced running)
   --baseline          drive with the baseline controller instead of irbond's
   --fault SPEC        inject a fault, SPEC = NAME@SECONDS, NAME one of:
-                        estop, seal-lost, chiller-flow, lamp-stuck, lamp-failed, pump-failed,
+                        estop, seal-lost, chiller-flow, lamp-stuck (SSR welded on), lamp-leak (SSR
+                        leaking 15 % power), lamp-failed, pump-failed, n2-stuck (N2 valve stuck open),
                         leak, n2-air, die-open, substrate-open, chuck-open, die-bus-error,
                         die-frozen, pressure-bus-error, o2-bus-error
   --quiet             no progress line
@@ -133,8 +134,10 @@ func applyFault(_ spec: String, to faults: inout FaultPlan) {
     case "seal-lost": faults.sealLostAtSeconds = at
     case "chiller-flow": faults.chillerFlowLostAtSeconds = at
     case "lamp-stuck": faults.lampRelayStuckOnAtSeconds = at
+    case "lamp-leak": faults.lampRelayStuckOnAtSeconds = at; faults.lampRelayStuckDutyFraction = 0.15
     case "lamp-failed": faults.lampFailedAtSeconds = at
     case "pump-failed": faults.pumpFailedAtSeconds = at
+    case "n2-stuck": faults.nitrogenValveStuckOpenAtSeconds = at
     case "leak": faults.extraLeakAtSeconds = at; faults.extraLeakTorrLitersPerSecond = 0.5
     case "n2-air": faults.nitrogenAirFraction = 0.01  // 1 % air in the N2 from the start
     case "die-open": sensor(.openCircuit, .die)
@@ -168,6 +171,11 @@ func runSim(_ args: inout Arguments) -> Int32 {
         case "--baseline": setup.tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
         case "--fault": applyFault(args.value(for: word), to: &setup.faults)
         case "--quiet": quiet = true
+        case "--with-encapsulation":
+            setup.recipe.encapsulation = Recipe.Encapsulation(injectSeconds: 5, cureCelsius: 120, cureRateCelsiusPerSecond: 5,
+                                                              cureSeconds: 20, cureTimeoutSeconds: 120, curePressureMaxTorr: 600)
+        case "--with-lead-forming":
+            setup.recipe.leadForming = Recipe.LeadForming(releaseSeconds: 1, liftSeconds: 3)
         default: fail("unknown sim option '" + word + "'\n\n" + usage)
         }
     }
