@@ -14,6 +14,7 @@ usage: irbond <command> [options]
 commands:
   sim                 run one bond cycle on the simulated bonder (the default command)
   bench control       control-quality benchmark: irbond vs a single-loop baseline
+  bench sim           how long one whole default cycle takes to simulate
   help                this text
 
 sim options:
@@ -24,6 +25,8 @@ sim options:
   --realtime          run at real-time pace (one tick per loop period of wall time)
   --speed X           run at X times real time (implies paced running)
   --baseline          drive with the baseline controller instead of irbond's
+  --with-encapsulation  add the optional encapsulant injection and cure to the default recipe
+  --with-lead-forming   add the optional securement release and lead-forming lift
   --fault SPEC        inject a fault, SPEC = NAME@SECONDS, NAME one of:
                         estop, seal-lost, chiller-flow, lamp-stuck (SSR welded on), lamp-leak (SSR
                         leaking 15 % power), lamp-failed, pump-failed, n2-stuck (N2 valve stuck open),
@@ -34,6 +37,9 @@ sim options:
 bench control options:
   --variants N        number of seeded plant variants (default 24, at most 1000)
   --seed N            base seed (default 1)
+
+bench sim options:
+  --runs N            number of cycles to time (default 10)
 
 exit status: 0 pass, 1 cycle failed its checks, 2 usage or file error, 3 cycle aborted
 """
@@ -252,7 +258,10 @@ func summary(_ outcome: SimulationOutcome, wallSeconds: Double) -> String {
 // MARK: - irbond bench control
 
 func runBench(_ args: inout Arguments) -> Int32 {
-    guard let what = args.next(), what == "control" else { fail("bench: expected 'control'\n\n" + usage) }
+    guard let what = args.next(), what == "control" || what == "sim" else {
+        fail("bench: expected 'control' or 'sim'\n\n" + usage)
+    }
+    if what == "sim" { return runSimBench(&args) }
     var options = BenchmarkOptions()
     while let word = args.next() {
         switch word {
@@ -268,6 +277,37 @@ func runBench(_ args: inout Arguments) -> Int32 {
     writeStderr("\n")
     print(report.text)
     print("benchmark wall time: " + fixed(seconds(since: startNs), 2) + " s")
+    return 0
+}
+
+/// How long one whole default cycle takes to simulate (wall clock, this machine).
+func runSimBench(_ args: inout Arguments) -> Int32 {
+    var runs = 10
+    while let word = args.next() {
+        switch word {
+        case "--runs": runs = Int(parseDouble(args.value(for: word), option: word, range: 1...1000))
+        default: fail("unknown bench sim option '" + word + "'\n\n" + usage)
+        }
+    }
+    var wall: [Double] = []
+    var simulated = 0.0
+    var ticks = 0
+    for i in 0..<runs {
+        var setup = SimulationSetup()
+        setup.seed = UInt64(i + 1)
+        let start = irb_monotonic_ns()
+        let outcome = runSimulation(setup)
+        wall.append(seconds(since: start))
+        simulated = outcome.cycleSeconds
+        ticks = outcome.ticks
+    }
+    wall.sort()
+    let median = wall[wall.count / 2]
+    print("bench sim: default cycle (" + fixed(simulated, 1) + " s of process, " + String(ticks) + " control ticks, "
+          + String(ticks * 10) + " plant steps), " + String(runs) + " runs")
+    print("bench sim: wall per cycle min " + fixed(wall[0] * 1000, 2) + " ms, median " + fixed(median * 1000, 2)
+          + " ms, max " + fixed(wall[wall.count - 1] * 1000, 2) + " ms; " + fixed(simulated / median, 0)
+          + "x faster than real time; " + fixed(median / Double(ticks) * 1e6, 2) + " us per tick (controller + plant)")
     return 0
 }
 

@@ -1,0 +1,34 @@
+# Shared helpers of the tools/ scripts. Source it; do not run it.
+
+# Fails with a clear message when the Swift toolchain is missing (it cannot be installed from
+# Debian's packages; the project's machines ship Swift 6.3 at /opt/swift).
+require_swift() {
+    if ! command -v swift >/dev/null 2>&1; then
+        if [ -x /opt/swift/usr/bin/swift ]; then
+            export PATH="/opt/swift/usr/bin:$PATH"
+        else
+            echo "irbond: the Swift 6.3 toolchain is required (swift not found on PATH)" >&2
+            exit 2
+        fi
+    fi
+}
+
+# Installs Debian packages that are missing: ensure_packages NAME...
+ensure_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "irbond: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Builds the irbond executable in release mode and prints its path.
+release_binary() {
+    swift build -c release --product irbond >&2
+    echo "$(swift build -c release --show-bin-path)/irbond"
+}
