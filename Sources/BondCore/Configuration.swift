@@ -114,6 +114,9 @@ public struct ControlTuning: Equatable, Sendable {
     /// Lamp limiter that keeps the substrate `substrateTgGuardCelsius` below Tg.
     public var substrateTgLamp: PIDGains
     /// Distance inside the dT window at which the overrides aim, C.
+    /// Die loop gains multiply by this once the joints have wetted: the die's short-term gain
+    /// falls about four-fold (tip contact ~600 C per unit duty, wetted ~144), see docs/control.md.
+    public var wettedDieGainScale: Double
     public var differentialGuardCelsius: Double
     public var substrateTgGuardCelsius: Double
     public var dieEstimate: DieThermalEstimate
@@ -126,6 +129,7 @@ public struct ControlTuning: Equatable, Sendable {
                 differentialMaxLamp: PIDGains = PIDGains(proportional: 0.01, integralPerSecond: 0.01),
                 differentialChiller: PIDGains = PIDGains(proportional: 0.2, integralPerSecond: 0.05),
                 substrateTgLamp: PIDGains = PIDGains(proportional: 0.03, integralPerSecond: 0.02),
+                wettedDieGainScale: Double = 2,
                 differentialGuardCelsius: Double = 3, substrateTgGuardCelsius: Double = 8,
                 dieEstimate: DieThermalEstimate = DieThermalEstimate()) {
         self.strategy = strategy
@@ -135,6 +139,8 @@ public struct ControlTuning: Equatable, Sendable {
         self.differentialMaxLamp = differentialMaxLamp
         self.differentialChiller = differentialChiller
         self.substrateTgLamp = substrateTgLamp
+        precondition(wettedDieGainScale > 0 && wettedDieGainScale <= 10, "wetted gain scale must be in (0, 10]")
+        self.wettedDieGainScale = wettedDieGainScale
         self.differentialGuardCelsius = differentialGuardCelsius
         self.substrateTgGuardCelsius = substrateTgGuardCelsius
         self.dieEstimate = dieEstimate

@@ -143,6 +143,8 @@ public struct ThermalControl: Equatable, Sendable {
             let feedforward = feedforwardDutyFraction(setpointCelsius: setpoint.celsius,
                                                       slopeCelsiusPerSecond: setpoint.slopeCelsiusPerSecond,
                                                       substrateCelsius: substrate, wettedFraction: wettedFraction)
+            // Gain scheduling on the same wetting estimate (see ControlTuning.wettedDieGainScale).
+            dieLoop.gains = tuning.die.scaled(by: 1 + wettedFraction * (tuning.wettedDieGainScale - 1))
             let dieDuty = dieLoop.update(setpoint: setpoint.celsius, measurement: die,
                                          feedforward: feedforward, stepSeconds: stepSeconds)
             out.feedforwardDutyFraction = feedforward

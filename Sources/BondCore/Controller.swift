@@ -90,7 +90,8 @@ public struct BondController: Sendable {
         let period = configuration.loopPeriodSeconds
         values.update(with: frame)
 
-        let demand = sequencer.update(values: values, nowSeconds: nowSeconds)
+        let profileSetpoint: Double? = control.lampActive ? control.setpoint.celsius : nil
+        let demand = sequencer.update(values: values, dieSetpointCelsius: profileSetpoint, nowSeconds: nowSeconds)
         if case .aborted(let reason) = sequencer.phase { supervisor.latch(reason, atSeconds: nowSeconds) }
 
         let control = self.control.update(demand: demand, values: values,

@@ -39,8 +39,21 @@ public struct PIDGains: Equatable, Sendable {
     }
 }
 
+extension PIDGains {
+    /// The same loop with Kp, Ki and Kd multiplied by `factor` (gain scheduling); limits and
+    /// the derivative filter stay.
+    public func scaled(by factor: Double) -> PIDGains {
+        precondition(factor > 0, "gain scale must be positive")
+        return PIDGains(proportional: proportional * factor, integralPerSecond: integralPerSecond * factor,
+                        derivativeSeconds: derivativeSeconds * factor, derivativeFilterSeconds: derivativeFilterSeconds,
+                        outputMin: outputMin, outputMax: outputMax)
+    }
+}
+
 public struct PIDController: Equatable, Sendable {
-    public let gains: PIDGains
+    /// The gains in force. They may change between updates (gain scheduling): the integral is
+    /// kept in output units, so a change of gains does not bump the output.
+    public var gains: PIDGains
     /// The integral term, in output units.
     public private(set) var integral: Double = 0
     /// Filtered rate of change of the measurement, measurement units per second.

@@ -104,6 +104,7 @@ public struct Sequencer: Sendable {
     private var settledSinceSeconds: Double? = nil
     private var targetReachedSeconds: Double? = nil
     private var profileStarted = false
+    private var dieSetpointCelsius: Double? = nil
 
     public init(recipe: Recipe, ambientPressureTorr: Double) {
         self.recipe = recipe
@@ -128,7 +129,12 @@ public struct Sequencer: Sendable {
 
     /// Advances the sequence and returns this tick's demand. When it returns with
     /// `phase == .aborted`, the caller latches the reason in the supervisor.
-    public mutating func update(values: ProcessValues, nowSeconds: Double) -> SequencerDemand {
+    /// - Parameter dieSetpointCelsius: where the die profile stands (control's setpoint last
+    ///   tick), nil while the lamp is not following a profile. Profile steps end on it, so a
+    ///   transient of the measured die cannot end a ramp early.
+    public mutating func update(values: ProcessValues, dieSetpointCelsius: Double? = nil,
+                                nowSeconds: Double) -> SequencerDemand {
+        self.dieSetpointCelsius = dieSetpointCelsius
         trackSolder(values: values, nowSeconds: nowSeconds)
         guard phase == .running, let current = step else {
             return SequencerDemand(chuckSetpointCelsius: recipe.substrate.chuckSetpointCelsius)
@@ -220,9 +226,7 @@ public struct Sequencer: Sendable {
         case .preheat:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.preheatCelsius, rate: profile.preheatRateCelsiusPerSecond)
-            if let die = values.dieCelsius, die >= profile.preheatCelsius - 5, targetReachedSeconds == nil {
-                targetReachedSeconds = nowSeconds
-            }
+            if profileReached(profile.preheatCelsius), targetReachedSeconds == nil { targetReachedSeconds = nowSeconds }
             if let reached = targetReachedSeconds, nowSeconds - reached >= profile.preheatHoldSeconds {
                 return .some(.ramp)
             }
@@ -231,7 +235,8 @@ public struct Sequencer: Sendable {
         case .ramp:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.peakCelsius, rate: profile.rampRateCelsiusPerSecond)
-            if let die = values.dieCelsius, die >= profile.peakCelsius - profile.peakToleranceCelsius {
+            if profileReached(profile.peakCelsius), let die = values.dieCelsius,
+               die >= profile.peakCelsius - profile.peakToleranceCelsius {
                 return .some(.reflow)
             }
             return nil
@@ -270,9 +275,7 @@ public struct Sequencer: Sendable {
         case .cure:
             guard let cure = recipe.encapsulation else { return .some(.vent) }
             followProfile(&demand, target: cure.cureCelsius, rate: cure.cureRateCelsiusPerSecond)
-            if let die = values.dieCelsius, die >= cure.cureCelsius - 3, targetReachedSeconds == nil {
-                targetReachedSeconds = nowSeconds
-            }
+            if profileReached(cure.cureCelsius), targetReachedSeconds == nil { targetReachedSeconds = nowSeconds }
             if let reached = targetReachedSeconds, nowSeconds - reached >= cure.cureSeconds { return .some(.vent) }
             return nil
 
@@ -291,6 +294,13 @@ public struct Sequencer: Sendable {
             demand.leadLiftRaised = true
             return elapsed >= (recipe.leadForming?.liftSeconds ?? 0) ? .some(nil) : nil
         }
+    }
+
+    /// The profile's setpoint has arrived at `targetCelsius` (in this step: the setpoint of a
+    /// step's first tick may still belong to the step before).
+    private func profileReached(_ targetCelsius: Double) -> Bool {
+        guard profileStarted, let setpoint = dieSetpointCelsius else { return false }
+        return setpoint == targetCelsius
     }
 
     private mutating func followProfile(_ demand: inout SequencerDemand, target: Double, rate: Double) {

@@ -25,6 +25,8 @@ sim options:
   --realtime          run at real-time pace (one tick per loop period of wall time)
   --speed X           run at X times real time (implies paced running)
   --baseline          drive with the baseline controller instead of irbond's
+  --plant-variant N   use the benchmark's plant variant N (replays one `bench control` run
+                      together with --seed N)
   --with-encapsulation  add the optional encapsulant injection and cure to the default recipe
   --with-lead-forming   add the optional securement release and lead-forming lift
   --fault SPEC        inject a fault, SPEC = NAME@SECONDS, NAME one of:
@@ -175,6 +177,10 @@ func runSim(_ args: inout Arguments) -> Int32 {
         case "--realtime": speed = 1
         case "--speed": speed = parseDouble(args.value(for: word), option: word, range: 0.01...10_000)
         case "--baseline": setup.tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
+        case "--plant-variant":
+            let variant = parseUInt64(args.value(for: word), option: word)
+            setup.plant = plantVariant(seed: variant, spread: BenchmarkOptions().spread)
+            setup.boardName = "simulated bonder, benchmark plant variant " + String(variant)
         case "--fault": applyFault(args.value(for: word), to: &setup.faults)
         case "--quiet": quiet = true
         case "--with-encapsulation":
