@@ -200,6 +200,7 @@ func runSim(_ args: inout Arguments) -> Int32 {
     let startNs = irb_monotonic_ns()
     var lastDrawNs: UInt64 = 0
     var lastStep: StepKind? = nil
+    var lastPrintedSeconds = -1.0
     var tickIndex = 0
     if !quiet {
         writeStderr("irbond sim: " + setup.recipeName + " on the " + setup.boardName + ", seed " + String(setup.seed)
@@ -218,6 +219,7 @@ func runSim(_ args: inout Arguments) -> Int32 {
             if interactive { writeStderr("\r" + TickLog.progressLine(report) + "\u{1B}[K\n") }
             else { writeStderr(TickLog.progressLine(report) + "\n") }
             lastStep = report.step
+            lastPrintedSeconds = report.timeSeconds
             lastDrawNs = irb_monotonic_ns()
         } else if interactive {
             let now = irb_monotonic_ns()
@@ -228,7 +230,11 @@ func runSim(_ args: inout Arguments) -> Int32 {
         }
     }
     let wall = seconds(since: startNs)
-    if !quiet { writeStderr((interactive ? "\r" : "") + TickLog.progressLine(outcome.controller.lastReport) + (interactive ? "\u{1B}[K\n" : "\n")) }
+    // The final state, unless the last step change already printed it.
+    let final = outcome.controller.lastReport
+    if !quiet && final.timeSeconds != lastPrintedSeconds {
+        writeStderr((interactive ? "\r" : "") + TickLog.progressLine(final) + (interactive ? "\u{1B}[K\n" : "\n"))
+    }
 
     log?.close()
     if record != nil {
