@@ -22,7 +22,6 @@ public struct SafetySupervisor: Sendable {
     private var lampOffSinceSeconds: Double? = nil
     private var lowestDieSinceLampOffCelsius: Double = 0
     private var firstTickSeconds: Double? = nil
-    private var lastAppliedLampDutyFraction: Double = 0
 
     public init(settings: SafetySettings, limits: MachineLimits, recipe: Recipe) {
         self.settings = settings
@@ -184,6 +183,5 @@ public struct SafetySupervisor: Sendable {
             lampOffSinceSeconds = nowSeconds
             lowestDieSinceLampOffCelsius = held(.die) ?? 0
         }
-        lastAppliedLampDutyFraction = lampDutyFraction
     }
 }

@@ -7,7 +7,6 @@ import BondCore
 public struct SimulatedBoard: SensorBank, OutputBank, Sendable {
     public private(set) var plant: Plant
     public private(set) var inputs = PlantInputs()
-    public private(set) var lastCommand = OutputCommand()
     private var random: SplitMix64
     private var die: ThermocoupleModel
     private var substrate: ThermocoupleModel
@@ -36,7 +35,6 @@ public struct SimulatedBoard: SensorBank, OutputBank, Sendable {
     public var faults: FaultPlan { plant.faults }
 
     public mutating func apply(_ command: OutputCommand, atSeconds timeSeconds: Double) {
-        lastCommand = command
         inputs.lampDutyFraction = command.lampDutyFraction
         inputs.masterRelayClosed = command.masterRelayClosed
         inputs.chillerDutyFraction = command.chillerDutyFraction
