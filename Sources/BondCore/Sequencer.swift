@@ -105,6 +105,12 @@ public struct Sequencer: Sendable {
     private var targetReachedSeconds: Double? = nil
     private var profileStarted = false
     private var dieSetpointCelsius: Double? = nil
+    /// When the last lamp step ended.
+    private var lampStepEndedSeconds: Double? = nil
+
+    /// Time for a halogen filament to go dark after switch-off: its output falls with a ~0.4 s
+    /// time constant, to below 1 % in about 2 s.
+    public static let lampDarkSeconds = 2.5
 
     public init(recipe: Recipe, ambientPressureTorr: Double) {
         self.recipe = recipe
@@ -262,6 +268,10 @@ public struct Sequencer: Sendable {
             return nil
 
         case .backfill:
+            guard lampDark(nowSeconds) else {
+                demand.vacuumValveOpen = true
+                return nil
+            }
             demand.nitrogenValveOpen = true
             if let pressure = values.pressureTorr, pressure >= atmosphere.backfillTorr {
                 return .some(recipe.encapsulation != nil ? .injectEncapsulant : .vent)
@@ -280,6 +290,7 @@ public struct Sequencer: Sendable {
             return nil
 
         case .vent:
+            guard lampDark(nowSeconds) else { return nil }
             demand.ventValveOpen = true
             if let pressure = values.pressureTorr, pressure >= ambientPressureTorr - 10 {
                 return .some(recipe.leadForming != nil ? .releaseSecurement : nil)
@@ -294,6 +305,13 @@ public struct Sequencer: Sendable {
             demand.leadLiftRaised = true
             return elapsed >= (recipe.leadForming?.liftSeconds ?? 0) ? .some(nil) : nil
         }
+    }
+
+    /// Gas may come in only once the lamp's filament is dark: it glows on for a second or two
+    /// after switch-off, and no radiation may meet a raised pressure.
+    private func lampDark(_ nowSeconds: Double) -> Bool {
+        guard let off = lampStepEndedSeconds else { return true }
+        return nowSeconds - off >= Sequencer.lampDarkSeconds
     }
 
     /// The profile's setpoint has arrived at `targetCelsius` (in this step: the setpoint of a
@@ -352,6 +370,7 @@ public struct Sequencer: Sendable {
 
     private mutating func advance(from current: StepKind, to next: StepKind?, values: ProcessValues, nowSeconds: Double) {
         finishStep(.done, atSeconds: nowSeconds)
+        if current.allowsLamp { lampStepEndedSeconds = nowSeconds }
         guard let next else {
             phase = .complete
             step = nil

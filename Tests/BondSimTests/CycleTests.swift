@@ -40,6 +40,9 @@ struct DefaultCycleTests {
         #expect(t.solderTimeAboveLiquidusSeconds > 10)
         #expect(try #require(t.differentialMinWhileSolderLiquidCelsius) > 10)
         #expect(t.substrateMaxCelsius < 180)
+        // Nothing radiates above the heating pressure, not even the fading filament after the
+        // lamp is switched off (the backfill waits for it to go dark).
+        #expect(try #require(t.pressureMaxWhileLampOnTorr) < Recipe.sac305OnBT.atmosphere.heatingPressureMaxTorr)
     }
 
     @Test("goes through every step in order, each done")
@@ -100,7 +103,7 @@ struct DefaultCycleTests {
 @Suite("Optional steps")
 struct OptionalStepTests {
     @Test("encapsulant injection, cure, securement release and lead lift run in order")
-    func encapsulationAndLeadForming() {
+    func encapsulationAndLeadForming() throws {
         var setup = SimulationSetup()
         setup.recipe.encapsulation = Recipe.Encapsulation(injectSeconds: 5, cureCelsius: 120, cureRateCelsiusPerSecond: 5,
                                                           cureSeconds: 20, cureTimeoutSeconds: 120, curePressureMaxTorr: 600)
@@ -117,6 +120,7 @@ struct OptionalStepTests {
         #expect(kinds == [.sealCheck, .purge, .pumpDown, .verifyAtmosphere, .preheat, .ramp, .reflow, .cool, .backfill,
                           .injectEncapsulant, .cure, .vent, .releaseSecurement, .liftLeads])
         #expect(injected && released && lifted)
+        #expect(try #require(outcome.truth.pressureMaxWhileLampOnTorr) < 600)
     }
 }
 
