@@ -19,10 +19,13 @@ let package = Package(
         .target(name: "BondCore", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "BondPlant", dependencies: ["BondCore"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "CSystem"),
+        // TOML 1.0 parser for board and recipe files (issue 3): no Foundation, bounded input.
+        .target(name: "TOML"),
         .target(name: "BondSim", dependencies: ["BondCore", "BondPlant"]),
-        .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "CSystem"]),
+        .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "CSystem", "TOML"]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondPlantTests", dependencies: ["BondPlant", "BondCore"]),
         .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant"]),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
     ]
 )

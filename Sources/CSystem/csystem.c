@@ -52,6 +52,14 @@ int32_t irb_close(int32_t fd) {
     return rc;
 }
 
+int64_t irb_read(int32_t fd, void *buffer, size_t capacity) {
+    ssize_t n;
+    do {
+        n = read(fd, buffer, capacity);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (int64_t)n;
+}
+
 int32_t irb_isatty(int32_t fd) { return isatty(fd) ? 1 : 0; }
 
 const char *irb_strerror(int32_t error) { return strerror(error); }

@@ -7,6 +7,7 @@ import BondCore
 import BondPlant
 import BondSim
 import CSystem
+import TOML
 
 let usage = """
 usage: irbond <command> [options]
@@ -15,6 +16,8 @@ commands:
   sim                 run one bond cycle on the simulated bonder (the default command)
   bench control       control-quality benchmark: irbond vs a single-loop baseline
   bench sim           how long one whole default cycle takes to simulate
+  toml-decode         TOML on standard input -> toml-test tagged JSON on standard output
+                      (exit 0), or a message on standard error (exit 1)
   help                this text
 
 sim options:
@@ -323,6 +326,31 @@ func runSimBench(_ args: inout Arguments) -> Int32 {
     return 0
 }
 
+// MARK: - irbond toml-decode
+
+/// The toml-test decoder interface.
+func runTOMLDecode() -> Int32 {
+    let limits = TOMLLimits()
+    var input: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { irb_read(0, $0.baseAddress, $0.count) }
+        if n < 0 { fail("cannot read standard input: " + String(cString: irb_strerror(Int32(-n))), status: 1) }
+        if n == 0 { break }
+        input.append(contentsOf: chunk[0..<Int(n)])
+        if input.count > limits.maxBytes { fail("input larger than " + String(limits.maxBytes) + " bytes", status: 1) }
+    }
+    do {
+        let table = try parseTOML(bytes: input, limits: limits)
+        print(taggedJSON(table))
+        return 0
+    } catch {
+        writeStderr("toml-decode: line " + String(error.position.line) + ", column " + String(error.position.column)
+                    + ": " + error.message + "\n")
+        return 1
+    }
+}
+
 // MARK: - Entry
 
 var arguments = Arguments(words: Array(CommandLine.arguments.dropFirst()))
@@ -331,6 +359,7 @@ let status: Int32
 switch command {
 case "sim": status = runSim(&arguments)
 case "bench": status = runBench(&arguments)
+case "toml-decode": status = runTOMLDecode()
 case "help", "--help", "-h": print(usage); status = 0
 default:
     if command.hasPrefix("--") {

@@ -23,6 +23,9 @@ int32_t irb_write_all(int32_t fd, const void *bytes, size_t length);
 /// Flushes to disk and closes. Returns 0 or -errno.
 int32_t irb_close(int32_t fd);
 
+/// Reads up to `capacity` bytes (retrying EINTR). Returns the count (0 at end of file) or -errno.
+int64_t irb_read(int32_t fd, void *buffer, size_t capacity);
+
 /// 1 if `fd` is a terminal.
 int32_t irb_isatty(int32_t fd);
 
