@@ -21,11 +21,14 @@ let package = Package(
         .target(name: "CSystem"),
         // TOML 1.0 parser for board and recipe files (issue 3): no Foundation, bounded input.
         .target(name: "TOML"),
+        // Board and recipe files: schema, units, ranges, cross-field rules, every error reported.
+        .target(name: "BondConfig", dependencies: ["TOML", "BondCore"]),
         .target(name: "BondSim", dependencies: ["BondCore", "BondPlant"]),
-        .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "CSystem", "TOML"]),
+        .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "CSystem", "TOML", "BondConfig"]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondPlantTests", dependencies: ["BondPlant", "BondCore"]),
         .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
+        .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim"]),
     ]
 )

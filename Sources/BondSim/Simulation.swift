@@ -79,7 +79,11 @@ public struct SimulationOutcome: Sendable {
 public func runSimulation(_ setup: SimulationSetup,
                           observe: (TickReport, PlantState) -> Void = { _, _ in }) -> SimulationOutcome {
     var controller = BondController(configuration: setup.configuration)
-    var board = SimulatedBoard(parameters: setup.plant, faults: setup.faults, seed: setup.seed)
+    // The simulated parts carry the recipe's solder: the plant melts at the recipe's alloy.
+    var plant = setup.plant
+    plant.solderSolidusCelsius = setup.recipe.alloy.solidusCelsius
+    plant.solderLiquidusCelsius = setup.recipe.alloy.liquidusCelsius
+    var board = SimulatedBoard(parameters: plant, faults: setup.faults, seed: setup.seed)
     var truth = TruthStatistics()
     let period = setup.loopPeriodSeconds
     let maxTicks = Int(setup.maxCycleSeconds / period) + 1
@@ -91,7 +95,7 @@ public func runSimulation(_ setup: SimulationSetup,
         let now = Double(tick) * period
         controller.tick(board: &board, nowSeconds: now)
         truth.update(board.plant.state, lampOutputFraction: board.plant.state.lampOutputFraction,
-                     liquidus: setup.plant.solderLiquidusCelsius, stepSeconds: period)
+                     liquidus: plant.solderLiquidusCelsius, stepSeconds: period)
         observe(controller.lastReport, board.plant.state)
         tick += 1
         if endTick == nil && controller.isFinished {

@@ -31,6 +31,14 @@ int32_t irb_open_for_writing(const char *path) {
     return fd < 0 ? -errno : fd;
 }
 
+int32_t irb_open_for_reading(const char *path) {
+    int fd;
+    do {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    return fd < 0 ? -errno : fd;
+}
+
 int32_t irb_write_all(int32_t fd, const void *bytes, size_t length) {
     const char *p = bytes;
     while (length > 0) {

@@ -8,6 +8,7 @@ import BondPlant
 import BondSim
 import CSystem
 import TOML
+import BondConfig
 
 let usage = """
 usage: irbond <command> [options]
@@ -16,11 +17,13 @@ commands:
   sim                 run one bond cycle on the simulated bonder (the default command)
   bench control       control-quality benchmark: irbond vs a single-loop baseline
   bench sim           how long one whole default cycle takes to simulate
+  check               validate a recipe (--recipe FILE) and print the planned cycle and limits
   toml-decode         TOML on standard input -> toml-test tagged JSON on standard output
                       (exit 0), or a message on standard error (exit 1)
   help                this text
 
 sim options:
+  --recipe FILE       run this recipe file (validated first; see Board/recipes/)
   --seed N            seed of the simulated plant's noise and faults (default 1)
   --record PATH       write the bond record (JSON) to PATH
   --log PATH          write the per-tick log (CSV) to PATH
@@ -186,6 +189,11 @@ func runSim(_ args: inout Arguments) -> Int32 {
             setup.boardName = "simulated bonder, benchmark plant variant " + String(variant)
         case "--fault": applyFault(args.value(for: word), to: &setup.faults)
         case "--quiet": quiet = true
+        case "--recipe":
+            let path = args.value(for: word)
+            let loaded = loadRecipeFile(path)
+            setup.recipe = loaded.recipe
+            setup.recipeName = loaded.name + " (" + path + ")"
         case "--with-encapsulation":
             setup.recipe.encapsulation = Recipe.Encapsulation(injectSeconds: 5, cureCelsius: 120, cureRateCelsiusPerSecond: 5,
                                                               cureSeconds: 20, cureTimeoutSeconds: 120, curePressureMaxTorr: 600)
@@ -326,19 +334,85 @@ func runSimBench(_ args: inout Arguments) -> Int32 {
     return 0
 }
 
+// MARK: - irbond check
+
+/// Validates a recipe and prints the planned cycle and the limits in force.
+func runCheck(_ args: inout Arguments) -> Int32 {
+    var recipePath: String? = nil
+    while let word = args.next() {
+        switch word {
+        case "--recipe": recipePath = args.value(for: word)
+        case "--board": fail("--board: board files arrive with issue 3's board schema; the built-in simulated board is used")
+        default: fail("unknown check option '" + word + "'\n\n" + usage)
+        }
+    }
+    let loaded: LoadedRecipe = recipePath.map(loadRecipeFile) ?? LoadedRecipe(name: "built-in default (SAC305 on BT)", recipe: .sac305OnBT)
+    let r = loaded.recipe
+    let plan = ProfilePlan(recipe: r, startCelsius: 22)
+    var lines = ["recipe ok: " + loaded.name, "planned die profile from 22 C:"]
+    for i in 0..<plan.count {
+        let s = plan.segments[i]
+        lines.append("  " + s.step.name.text + ": " + fixed(s.startCelsius, 1) + " -> " + fixed(s.endCelsius, 1) + " C over "
+                     + fixed(s.durationSeconds, 1) + " s")
+    }
+    lines.append("  heating " + fixed(plan.totalSeconds, 1) + " s, planned time above liquidus "
+                 + fixed(plan.secondsAbove(r.alloy.liquidusCelsius), 1) + " s (window " + fixed(r.profile.timeAboveLiquidusMinSeconds, 0)
+                 + "-" + fixed(r.profile.timeAboveLiquidusMaxSeconds, 0) + " s)")
+    lines.append("limits in force:")
+    lines.append("  die-substrate while liquid: " + fixed(r.differential.minCelsius, 1) + " to " + fixed(r.differential.maxCelsius, 1) + " C")
+    lines.append("  chuck below " + fixed(r.chuckLimitCelsius, 1) + " C, substrate below Tg " + fixed(r.substrate.tgCelsius, 1) + " C")
+    lines.append("  lamp only below " + jsonNumber(r.atmosphere.heatingPressureMaxTorr) + " Torr and pO2 below "
+                 + jsonNumber(r.atmosphere.o2PartialPressureLimitTorr) + " Torr; die absolute maximum "
+                 + fixed(MachineLimits().dieAbsoluteMaxCelsius, 0) + " C")
+    lines.append("  optional steps: encapsulation " + (r.encapsulation == nil ? "no" : "yes") + ", lead forming "
+                 + (r.leadForming == nil ? "no" : "yes"))
+    print(lines.joined(separator: "\n"))
+    return 0
+}
+
 // MARK: - irbond toml-decode
+
+/// Reads all of `fd` (at most `maxBytes`); nil with `error` set on failure.
+func readAll(_ fd: Int32, maxBytes: Int, error: inout String) -> [UInt8]? {
+    var input: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { irb_read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { error = String(cString: irb_strerror(Int32(-n))); return nil }
+        if n == 0 { return input }
+        input.append(contentsOf: chunk[0..<Int(n)])
+        if input.count > maxBytes { error = "larger than " + String(maxBytes) + " bytes"; return nil }
+    }
+}
+
+/// A configuration file's text, or exit 2 with a clear message.
+func readConfigFile(_ path: String) -> String {
+    let fd = irb_open_for_reading(path)
+    if fd < 0 { fail("cannot open '" + path + "': " + String(cString: irb_strerror(-fd))) }
+    var error = ""
+    guard let bytes = readAll(fd, maxBytes: TOMLLimits().maxBytes, error: &error) else {
+        fail("cannot read '" + path + "': " + error)
+    }
+    _ = irb_close(fd)
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Loads and validates a recipe file, or prints every error and exits 2.
+func loadRecipeFile(_ path: String) -> LoadedRecipe {
+    switch loadRecipe(text: readConfigFile(path), file: path) {
+    case .success(let loaded): return loaded
+    case .failure(let failure):
+        for e in failure.errors { writeStderr(e.description + "\n") }
+        fail(String(failure.errors.count) + " error" + (failure.errors.count == 1 ? "" : "s") + " in '" + path + "'; nothing was run")
+    }
+}
 
 /// The toml-test decoder interface.
 func runTOMLDecode() -> Int32 {
     let limits = TOMLLimits()
-    var input: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { irb_read(0, $0.baseAddress, $0.count) }
-        if n < 0 { fail("cannot read standard input: " + String(cString: irb_strerror(Int32(-n))), status: 1) }
-        if n == 0 { break }
-        input.append(contentsOf: chunk[0..<Int(n)])
-        if input.count > limits.maxBytes { fail("input larger than " + String(limits.maxBytes) + " bytes", status: 1) }
+    var error = ""
+    guard let input = readAll(0, maxBytes: limits.maxBytes, error: &error) else {
+        fail("cannot read standard input: " + error, status: 1)
     }
     do {
         let table = try parseTOML(bytes: input, limits: limits)
@@ -360,6 +434,7 @@ switch command {
 case "sim": status = runSim(&arguments)
 case "bench": status = runBench(&arguments)
 case "toml-decode": status = runTOMLDecode()
+case "check": status = runCheck(&arguments)
 case "help", "--help", "-h": print(usage); status = 0
 default:
     if command.hasPrefix("--") {

@@ -17,6 +17,9 @@ int32_t irb_sleep_until_ns(uint64_t deadline_ns);
 /// Opens `path` for writing (created or truncated, 0644). Returns a descriptor or -errno.
 int32_t irb_open_for_writing(const char *path);
 
+/// Opens `path` for reading. Returns a descriptor or -errno.
+int32_t irb_open_for_reading(const char *path);
+
 /// Writes all of `length` bytes (retrying short writes and EINTR). Returns 0 or -errno.
 int32_t irb_write_all(int32_t fd, const void *bytes, size_t length);
 
