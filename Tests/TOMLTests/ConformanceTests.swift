@@ -7,8 +7,16 @@ let corpusRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("shared/corpora/toml-test/tests")
 
+struct CorpusMissing: Error, CustomStringConvertible {
+    var description: String {
+        "toml-test corpus not found at \(corpusRoot.path): the tests expect the shared/ folder beside the repository"
+    }
+}
+
 func corpusFiles(_ prefix: String) throws -> [String] {
-    let list = try String(contentsOf: corpusRoot.appendingPathComponent("files-toml-1.0.0"), encoding: .utf8)
+    let listURL = corpusRoot.appendingPathComponent("files-toml-1.0.0")
+    guard FileManager.default.fileExists(atPath: listURL.path) else { throw CorpusMissing() }
+    let list = try String(contentsOf: listURL, encoding: .utf8)
     return list.split(separator: "\n").map(String.init).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".toml") }
 }
 
