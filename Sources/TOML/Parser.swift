@@ -439,14 +439,7 @@ struct TOMLParser {
         while true {
             guard !atEnd else { throw fail("unterminated multi-line string") }
             let b = bytes[pos]
-            if b == UInt8(ascii: "\"") && peek(1) == b && peek(2) == b {
-                // Up to two quotes may sit right before the closing delimiter.
-                var quotes = 3
-                while pos + quotes < bytes.count && bytes[pos + quotes] == b && quotes < 5 { quotes += 1 }
-                for _ in 0..<(quotes - 3) { out.append(b) }
-                pos += quotes
-                break
-            }
+            if closesMultiline(quote: UInt8(ascii: "\""), into: &out) { break }
             if b == UInt8(ascii: "\\") {
                 // Line-ending backslash: trim whitespace and newlines up to the next text.
                 var look = pos + 1
@@ -461,17 +454,32 @@ struct TOMLParser {
                 try parseEscape(into: &out)
                 continue
             }
-            if b == 0x0D {
-                guard peek(1) == 0x0A else { throw fail("carriage return without line feed in a string") }
-                out.append(0x0A)
-                pos += 2
-                continue
-            }
+            if try takesCRLF(into: &out) { continue }
             if (b < 0x20 && b != 0x09 && b != 0x0A) || b == 0x7F { throw fail("control character in a string") }
             out.append(b)
             pos += 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// At three `quote`s: the multi-line string ends. Up to two more quotes right before the
+    /// closing delimiter belong to the string. Consumes them and returns true.
+    mutating func closesMultiline(quote: UInt8, into out: inout [UInt8]) -> Bool {
+        guard peek == quote && peek(1) == quote && peek(2) == quote else { return false }
+        var quotes = 3
+        while pos + quotes < bytes.count && bytes[pos + quotes] == quote && quotes < 5 { quotes += 1 }
+        for _ in 0..<(quotes - 3) { out.append(quote) }
+        pos += quotes
+        return true
+    }
+
+    /// A CRLF inside a multi-line string becomes LF; a lone CR is an error.
+    mutating func takesCRLF(into out: inout [UInt8]) throws(TOMLError) -> Bool {
+        guard peek == 0x0D else { return false }
+        guard peek(1) == 0x0A else { throw fail("carriage return without line feed in a string") }
+        out.append(0x0A)
+        pos += 2
+        return true
     }
 
     mutating func parseEscape(into out: inout [UInt8]) throws(TOMLError) {
@@ -528,19 +536,8 @@ struct TOMLParser {
         while true {
             guard !atEnd else { throw fail("unterminated multi-line literal string") }
             let b = bytes[pos]
-            if b == UInt8(ascii: "'") && peek(1) == b && peek(2) == b {
-                var quotes = 3
-                while pos + quotes < bytes.count && bytes[pos + quotes] == b && quotes < 5 { quotes += 1 }
-                for _ in 0..<(quotes - 3) { out.append(b) }
-                pos += quotes
-                break
-            }
-            if b == 0x0D {
-                guard peek(1) == 0x0A else { throw fail("carriage return without line feed in a string") }
-                out.append(0x0A)
-                pos += 2
-                continue
-            }
+            if closesMultiline(quote: UInt8(ascii: "'"), into: &out) { break }
+            if try takesCRLF(into: &out) { continue }
             if (b < 0x20 && b != 0x09 && b != 0x0A) || b == 0x7F { throw fail("control character in a string") }
             out.append(b)
             pos += 1
