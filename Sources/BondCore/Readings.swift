@@ -85,4 +85,14 @@ public struct SensorFrame: Equatable, Sendable {
         case .oxygen: return oxygenFraction
         }
     }
+
+    public mutating func setReading(_ reading: Reading, for channel: SensorChannel) {
+        switch channel {
+        case .die: dieCelsius = reading
+        case .substrate: substrateCelsius = reading
+        case .chuck: chuckCelsius = reading
+        case .pressure: pressureTorr = reading
+        case .oxygen: oxygenFraction = reading
+        }
+    }
 }

@@ -15,13 +15,11 @@ public struct CycleStatistics: Equatable, Sendable {
     public var pressureMaxWhileHeatingTorr: Double? = nil
     public var oxygenPartialPressureMaxWhileHeatingTorr: Double? = nil
     public var heatingSeconds: Double = 0
-    public var ticks: Int = 0
 
     public init() {}
 
     public mutating func update(values: ProcessValues, applied: OutputCommand, step: StepKind?, solderLiquid: Bool,
                                 recipe: Recipe, stepSeconds: Double) {
-        ticks += 1
         if let die = values.dieCelsius {
             diePeakCelsius = max(diePeakCelsius ?? die, die)
             if die >= recipe.alloy.liquidusCelsius { timeAboveLiquidusSeconds += stepSeconds }

@@ -104,7 +104,6 @@ public struct Sequencer: Sendable {
     private var settledSinceSeconds: Double? = nil
     private var targetReachedSeconds: Double? = nil
     private var profileStarted = false
-    private var dieSetpointCelsius: Double? = nil
     /// When the last lamp step ended.
     private var lampStepEndedSeconds: Double? = nil
 
@@ -140,7 +139,6 @@ public struct Sequencer: Sendable {
     ///   transient of the measured die cannot end a ramp early.
     public mutating func update(values: ProcessValues, dieSetpointCelsius: Double? = nil,
                                 nowSeconds: Double) -> SequencerDemand {
-        self.dieSetpointCelsius = dieSetpointCelsius
         trackSolder(values: values, nowSeconds: nowSeconds)
         guard phase == .running, let current = step else {
             return SequencerDemand(chuckSetpointCelsius: recipe.substrate.chuckSetpointCelsius)
@@ -153,7 +151,8 @@ public struct Sequencer: Sendable {
         // The securement, once released, and the lift, once raised, stay so to the end.
         demand.securementReleased = stepIndex(of: .releaseSecurement) != nil
         demand.leadLiftRaised = stepIndex(of: .liftLeads) != nil
-        if let next = run(current, values: values, nowSeconds: nowSeconds, demand: &demand) {
+        if let next = run(current, values: values, dieSetpointCelsius: dieSetpointCelsius, nowSeconds: nowSeconds,
+                          demand: &demand) {
             advance(from: current, to: next, values: values, nowSeconds: nowSeconds)
         }
         return demand
@@ -163,8 +162,8 @@ public struct Sequencer: Sendable {
 
     /// Runs one step for one tick: fills in the demand, returns the next step when this one's
     /// exit condition holds (or `nil` to stay). `.some(nil)` ends the cycle.
-    private mutating func run(_ current: StepKind, values: ProcessValues, nowSeconds: Double,
-                              demand: inout SequencerDemand) -> StepKind?? {
+    private mutating func run(_ current: StepKind, values: ProcessValues, dieSetpointCelsius: Double?,
+                              nowSeconds: Double, demand: inout SequencerDemand) -> StepKind?? {
         let atmosphere = recipe.atmosphere
         let profile = recipe.profile
         let elapsed = nowSeconds - stepStartSeconds
@@ -232,7 +231,7 @@ public struct Sequencer: Sendable {
         case .preheat:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.preheatCelsius, rate: profile.preheatRateCelsiusPerSecond)
-            if profileReached(profile.preheatCelsius), targetReachedSeconds == nil { targetReachedSeconds = nowSeconds }
+            if profileReached(profile.preheatCelsius, setpoint: dieSetpointCelsius), targetReachedSeconds == nil { targetReachedSeconds = nowSeconds }
             if let reached = targetReachedSeconds, nowSeconds - reached >= profile.preheatHoldSeconds {
                 return .some(.ramp)
             }
@@ -241,7 +240,7 @@ public struct Sequencer: Sendable {
         case .ramp:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.peakCelsius, rate: profile.rampRateCelsiusPerSecond)
-            if profileReached(profile.peakCelsius), let die = values.dieCelsius,
+            if profileReached(profile.peakCelsius, setpoint: dieSetpointCelsius), let die = values.dieCelsius,
                die >= profile.peakCelsius - profile.peakToleranceCelsius {
                 return .some(.reflow)
             }
@@ -285,7 +284,7 @@ public struct Sequencer: Sendable {
         case .cure:
             guard let cure = recipe.encapsulation else { return .some(.vent) }
             followProfile(&demand, target: cure.cureCelsius, rate: cure.cureRateCelsiusPerSecond)
-            if profileReached(cure.cureCelsius), targetReachedSeconds == nil { targetReachedSeconds = nowSeconds }
+            if profileReached(cure.cureCelsius, setpoint: dieSetpointCelsius), targetReachedSeconds == nil { targetReachedSeconds = nowSeconds }
             if let reached = targetReachedSeconds, nowSeconds - reached >= cure.cureSeconds { return .some(.vent) }
             return nil
 
@@ -316,8 +315,8 @@ public struct Sequencer: Sendable {
 
     /// The profile's setpoint has arrived at `targetCelsius` (in this step: the setpoint of a
     /// step's first tick may still belong to the step before).
-    private func profileReached(_ targetCelsius: Double) -> Bool {
-        guard profileStarted, let setpoint = dieSetpointCelsius else { return false }
+    private func profileReached(_ targetCelsius: Double, setpoint: Double?) -> Bool {
+        guard profileStarted, let setpoint else { return false }
         return setpoint == targetCelsius
     }
 

@@ -70,13 +70,7 @@ public struct SimulatedBoard: SensorBank, OutputBank, Sendable {
                 let channel = faults.sensorFailureChannel
                 failed = channel == .pressure || channel == .oxygen ? .stale : frame.reading(channel)
             }
-            switch faults.sensorFailureChannel {
-            case .die: frame.dieCelsius = failed
-            case .substrate: frame.substrateCelsius = failed
-            case .chuck: frame.chuckCelsius = failed
-            case .pressure: frame.pressureTorr = failed
-            case .oxygen: frame.oxygenFraction = failed
-            }
+            frame.setReading(failed, for: faults.sensorFailureChannel)
         }
         return frame
     }

@@ -44,7 +44,7 @@ public struct TruthStatistics: Sendable {
     public var oxygenPartialPressureMaxWhileLampOnTorr: Double? = nil
     public var jointsWettedFraction = 0.0
 
-    mutating func update(_ s: PlantState, lampOutputFraction: Double, liquidus: Double, stepSeconds: Double) {
+    mutating func update(_ s: PlantState, liquidus: Double, stepSeconds: Double) {
         diePeakCelsius = max(diePeakCelsius, s.dieCelsius)
         solderPeakCelsius = max(solderPeakCelsius, s.solderCelsius)
         if s.solderCelsius >= liquidus { solderTimeAboveLiquidusSeconds += stepSeconds }
@@ -54,7 +54,7 @@ public struct TruthStatistics: Sendable {
         }
         substrateMaxCelsius = max(substrateMaxCelsius, s.substrateCelsius)
         chuckMaxCelsius = max(chuckMaxCelsius, s.chuckCelsius)
-        if lampOutputFraction > 0.01 {
+        if s.lampOutputFraction > 0.01 {
             pressureMaxWhileLampOnTorr = max(pressureMaxWhileLampOnTorr ?? s.pressureTorr, s.pressureTorr)
             oxygenPartialPressureMaxWhileLampOnTorr = max(oxygenPartialPressureMaxWhileLampOnTorr ?? s.oxygenPartialPressureTorr,
                                                           s.oxygenPartialPressureTorr)
@@ -94,8 +94,7 @@ public func runSimulation(_ setup: SimulationSetup,
     while tick < maxTicks {
         let now = Double(tick) * period
         controller.tick(board: &board, nowSeconds: now)
-        truth.update(board.plant.state, lampOutputFraction: board.plant.state.lampOutputFraction,
-                     liquidus: plant.solderLiquidusCelsius, stepSeconds: period)
+        truth.update(board.plant.state, liquidus: plant.solderLiquidusCelsius, stepSeconds: period)
         observe(controller.lastReport, board.plant.state)
         tick += 1
         if endTick == nil && controller.isFinished {

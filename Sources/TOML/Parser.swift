@@ -136,7 +136,6 @@ struct TOMLParser {
             else if b & 0xF0 == 0xE0 { need = 2; scalar = UInt32(b & 0x0F); minimum = 0x800 }
             else if b & 0xF8 == 0xF0 { need = 3; scalar = UInt32(b & 0x07); minimum = 0x10000 }
             else { throw fail("invalid UTF-8", at: i) }
-            guard i + need < bytes.count + 0 || i + need <= bytes.count - 1 else { throw fail("truncated UTF-8", at: i) }
             for k in 1...need {
                 guard i + k < bytes.count, bytes[i + k] & 0xC0 == 0x80 else { throw fail("invalid UTF-8", at: i) }
                 scalar = (scalar << 6) | UInt32(bytes[i + k] & 0x3F)
