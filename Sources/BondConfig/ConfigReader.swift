@@ -23,6 +23,11 @@ public struct ConfigDiagnostics: Sendable {
 
     public init(file: String) { self.file = file }
 
+    /// The errors in file order (line, then column), as a reader goes through the file.
+    public var sortedErrors: [ConfigError] {
+        errors.sorted { ($0.position.line, $0.position.column) < ($1.position.line, $1.position.column) }
+    }
+
     mutating func add(_ position: TOMLPosition, _ keyPath: String, _ message: String) {
         errors.append(ConfigError(file: file, position: position, keyPath: keyPath, message: message))
     }
@@ -103,6 +108,58 @@ struct Section {
         return s
     }
 
+    /// A boolean.
+    mutating func bool(_ key: String, default fallback: Bool, _ d: inout ConfigDiagnostics) -> Bool {
+        guard let v = value(key) else { return fallback }
+        guard case .boolean(let b) = v else {
+            d.add(position(key), keyPath(key), "expected true or false, found " + v.typeName)
+            return fallback
+        }
+        return b
+    }
+
+    /// One of a fixed set of words; an error lists them (and suggests the closest).
+    mutating func choice(_ key: String, _ choices: [String], default fallback: String? = nil,
+                         _ d: inout ConfigDiagnostics) -> Int? {
+        guard value(key) != nil || fallback != nil else {
+            d.add(table.position, keyPath(key), "missing (one of " + quotedList(choices) + ")")
+            return nil
+        }
+        let word = string(key, default: fallback, &d)
+        if let index = choices.firstIndex(of: word) { return index }
+        var message = "'" + word + "' is not one of " + quotedList(choices)
+        if let suggestion = closest(to: word, in: choices) { message += " (did you mean '" + suggestion + "'?)" }
+        d.add(position(key), keyPath(key), message)
+        return nil
+    }
+
+    /// An optional number that overrides `target` when present.
+    mutating func override(_ key: String, _ range: ClosedRange<Double>, unit: String, _ target: inout Double,
+                           _ d: inout ConfigDiagnostics) {
+        target = double(key, range, unit: unit, default: target, &d)
+    }
+
+    /// An I2C address (written 0x60 in the file) in `range`.
+    mutating func address(_ key: String, _ range: ClosedRange<UInt8>, _ d: inout ConfigDiagnostics) -> UInt8 {
+        guard let v = value(key) else {
+            d.add(table.position, keyPath(key), "missing (a 7-bit I2C address, " + hex(range.lowerBound) + "..." + hex(range.upperBound) + ")")
+            return range.lowerBound
+        }
+        guard case .integer(let i) = v else {
+            d.add(position(key), keyPath(key), "expected an integer address such as " + hex(range.lowerBound) + ", found " + v.typeName)
+            return range.lowerBound
+        }
+        guard i >= Int64(range.lowerBound), i <= Int64(range.upperBound) else {
+            d.add(position(key), keyPath(key), "address " + (i >= 0 && i < 256 ? hex(UInt8(i)) : String(i)) + " is outside "
+                  + hex(range.lowerBound) + "..." + hex(range.upperBound) + " for this chip")
+            return range.lowerBound
+        }
+        return UInt8(i)
+    }
+
+    /// Names of the sub-tables (for keyed sections like [output.lamp]).
+    var keys: [String] { table.keys }
+
     /// A sub-table; nil (and an error unless optional) when missing.
     mutating func section(_ key: String, optional: Bool = false, _ d: inout ConfigDiagnostics) -> Section? {
         guard let v = value(key) else {
@@ -126,12 +183,23 @@ struct Section {
     }
 }
 
+func quotedList(_ words: [String]) -> String {
+    var text = ""
+    for (i, w) in words.enumerated() { text += (i == 0 ? "" : ", ") + "'" + w + "'" }
+    return text
+}
+
+func hex(_ byte: UInt8) -> String {
+    let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+    return "0x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 15)])
+}
+
 /// The candidate within edit distance 2 (or a third of the length) of `key`, if any.
 func closest(to key: String, in candidates: [String]) -> String? {
     var best: (String, Int)? = nil
     for c in candidates {
         let distance = editDistance(Array(key.utf8), Array(c.utf8))
-        if distance <= max(2, key.utf8.count / 3), best == nil || distance < best!.1 { best = (c, distance) }
+        if distance <= max(2, key.utf8.count / 3), distance < key.utf8.count, best == nil || distance < best!.1 { best = (c, distance) }
     }
     return best?.0
 }

@@ -1,4 +1,4 @@
-// The recipe file: one process, as a process engineer writes it. Layout in docs/recipe-file.md
+// The recipe file: one process, as a process engineer writes it. Layout in docs/files.md
 // and Board/recipes/*.toml; every field has a unit in its name and a range.
 
 import BondCore
@@ -8,6 +8,9 @@ import TOML
 public struct LoadedRecipe: Sendable {
     public var name: String
     public var recipe: Recipe
+    /// Where the optional tables were written, for errors found later against a board.
+    public var encapsulationPosition: TOMLPosition? = nil
+    public var leadFormingPosition: TOMLPosition? = nil
 
     public init(name: String, recipe: Recipe) {
         self.name = name
@@ -25,7 +28,7 @@ public func loadRecipe(text: String, file: String, limits: MachineLimits = Machi
         root = try parseTOML(text)
     } catch {
         d.add(error.position, "", "TOML syntax: " + error.message)
-        return .failure(ConfigFailure(errors: d.errors))
+        return .failure(ConfigFailure(errors: d.sortedErrors))
     }
     var top = Section(root, path: "")
     let name = top.string("name", &d)
@@ -101,6 +104,16 @@ public func loadRecipe(text: String, file: String, limits: MachineLimits = Machi
         s.rejectUnknownKeys(&d)
     }
 
+    // The die's own rating, read before the profile so the peak can be checked against it.
+    var dieMaximumCelsius: Double? = nil
+    if var s = top.section("die", optional: true, &d) {
+        _ = s.string("name", default: "", &d)
+        dieMaximumCelsius = s.double("absolute_max_c", 100...600, unit: "C", &d)
+        s.rejectUnknownKeys(&d)
+    }
+    let dieTrip = min(dieMaximumCelsius ?? limits.dieAbsoluteMaxCelsius, limits.dieAbsoluteMaxCelsius)
+    let dieTripSource = dieTrip < limits.dieAbsoluteMaxCelsius ? "the recipe's [die] absolute_max_c" : "the board's die_absolute_max_c"
+
     var profile = Recipe.sac305OnBT.profile
     if var s = top.section("profile", &d) {
         profile.preheatCelsius = s.double("preheat_c", 30...400, unit: "C", &d)
@@ -119,12 +132,13 @@ public func loadRecipe(text: String, file: String, limits: MachineLimits = Machi
         profile.coolEndCelsius = s.double("cool_end_c", 20...400, unit: "C", &d)
         profile.coolTimeoutSeconds = s.double("cool_timeout_s", 1...3600, unit: "s", &d)
         let p = profile
+        if p.peakCelsius + p.peakToleranceCelsius >= dieTrip {
+            d.add(s.position("peak_c"), s.keyPath("peak_c"),
+                  "peak + tolerance (" + describe(p.peakCelsius + p.peakToleranceCelsius) + " C) must stay below the die maximum ("
+                  + describe(dieTrip) + " C, " + dieTripSource + ")")
+        }
         if p.peakCelsius <= alloy.liquidusCelsius {
             d.add(s.position("peak_c"), s.keyPath("peak_c"), "peak must be above the liquidus (" + describe(alloy.liquidusCelsius) + " C)")
-        }
-        if p.peakCelsius + p.peakToleranceCelsius >= limits.dieAbsoluteMaxCelsius {
-            d.add(s.position("peak_c"), s.keyPath("peak_c"),
-                  "peak + tolerance must stay below the die absolute maximum (" + describe(limits.dieAbsoluteMaxCelsius) + " C)")
         }
         if p.preheatCelsius >= alloy.solidusCelsius {
             d.add(s.position("preheat_c"), s.keyPath("preheat_c"), "preheat must be below the solidus (" + describe(alloy.solidusCelsius) + " C)")
@@ -169,15 +183,87 @@ public func loadRecipe(text: String, file: String, limits: MachineLimits = Machi
                                          liftSeconds: s.double("lift_s", 0.1...600, unit: "s", &d))
         s.rejectUnknownKeys(&d)
     }
+    checkStepOrder(&top, hasEncapsulation: encapsulation != nil, hasLeadForming: leadForming != nil, &d)
     top.rejectUnknownKeys(&d)
 
-    guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.errors)) }
+    guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     let recipe = Recipe(alloy: alloy, substrate: substrate, differential: differential, atmosphere: atmosphere,
-                        profile: profile, encapsulation: encapsulation, leadForming: leadForming)
-    return .success(LoadedRecipe(name: name, recipe: recipe))
+                        profile: profile, encapsulation: encapsulation, leadForming: leadForming,
+                        dieMaximumCelsius: dieMaximumCelsius)
+    var loaded = LoadedRecipe(name: name, recipe: recipe)
+    loaded.encapsulationPosition = root.position(of: "encapsulation")
+    loaded.leadFormingPosition = root.position(of: "lead_forming")
+    return .success(loaded)
 }
 
 /// All the errors of a file that could not be used.
 public struct ConfigFailure: Error, Sendable {
     public var errors: [ConfigError]
+}
+
+/// Every step name, in the only order the sequencer runs them (docs/decisions.md).
+let canonicalStepOrder = ["seal_check", "purge", "pump_down", "verify_atmosphere", "preheat", "ramp", "reflow", "cool",
+                          "backfill", "inject_encapsulant", "cure", "vent", "release_securement", "lift_leads"]
+private let lampSteps = ["preheat", "ramp", "reflow", "cool", "cure"]
+
+/// The optional `steps` list spells the cycle out. It must name every required step once, in
+/// the sequencer's order, the lamp steps after pump-down and verification, and the optional
+/// steps exactly when their tables are present.
+private func checkStepOrder(_ top: inout Section, hasEncapsulation: Bool, hasLeadForming: Bool,
+                            _ d: inout ConfigDiagnostics) {
+    guard let value = top.value("steps") else { return }
+    let at = top.position("steps")
+    guard case .array(let array) = value, !array.isArrayOfTables else {
+        d.add(at, "steps", "expected an array of step names, found " + value.typeName)
+        return
+    }
+    var names: [String] = []
+    for item in array.items {
+        guard case .string(let name) = item else {
+            d.add(at, "steps", "expected step names (strings), found " + item.typeName)
+            return
+        }
+        guard canonicalStepOrder.contains(name) else {
+            var message = "unknown step '" + name + "'"
+            if let suggestion = closest(to: name, in: canonicalStepOrder) { message += " (did you mean '" + suggestion + "'?)" }
+            d.add(at, "steps", message)
+            return
+        }
+        if names.contains(name) {
+            d.add(at, "steps", "step '" + name + "' is listed twice")
+            return
+        }
+        names.append(name)
+    }
+    // Lamp before the atmosphere is ready: the guarantee the order exists for.
+    let pumpDownIndex = names.firstIndex(of: "pump_down")
+    let verifyIndex = names.firstIndex(of: "verify_atmosphere")
+    for (i, name) in names.enumerated() where lampSteps.contains(name) {
+        if pumpDownIndex.map({ i < $0 }) ?? true || verifyIndex.map({ i < $0 }) ?? true {
+            d.add(at, "steps", "lamp step '" + name + "' comes before pump_down and verify_atmosphere: "
+                  + "the lamp may heat only under verified vacuum and N2")
+            return
+        }
+    }
+    let optional = ["inject_encapsulant", "cure", "release_securement", "lift_leads"]
+    for required in canonicalStepOrder where !optional.contains(required) && !names.contains(required) {
+        d.add(at, "steps", "step '" + required + "' is missing")
+    }
+    for (step, present, table) in [("inject_encapsulant", hasEncapsulation, "encapsulation"), ("cure", hasEncapsulation, "encapsulation"),
+                                   ("release_securement", hasLeadForming, "lead_forming"), ("lift_leads", hasLeadForming, "lead_forming")] {
+        if names.contains(step) && !present {
+            d.add(at, "steps", "step '" + step + "' needs a [" + table + "] table")
+        } else if !names.contains(step) && present {
+            d.add(at, "steps", "the [" + table + "] table is present but step '" + step + "' is not listed")
+        }
+    }
+    for i in names.indices.dropFirst() {
+        let previous = canonicalStepOrder.firstIndex(of: names[i - 1])!
+        let current = canonicalStepOrder.firstIndex(of: names[i])!
+        if current < previous {
+            d.add(at, "steps", "'" + names[i] + "' cannot come after '" + names[i - 1] + "' (the order is "
+                  + canonicalStepOrder.joined(separator: ", ") + ")")
+            return
+        }
+    }
 }

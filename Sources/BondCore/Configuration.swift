@@ -5,13 +5,14 @@
 public struct MachineLimits: Equatable, Sendable {
     /// Outside (ambient) pressure; the working space must stay below it while heating.
     public var ambientPressureTorr: Double
-    /// Die absolute maximum: the supervisor trips above it.
+    /// Die absolute maximum of the machine (film, die thermocouple, fixture): the supervisor trips
+    /// above it, or above the recipe's die rating if that is lower.
     public var dieAbsoluteMaxCelsius: Double
     /// Chamber overpressure trip (film lifts off the parts above ambient).
     public var overpressureMarginTorr: Double
 
     public init(ambientPressureTorr: Double = Air.standardPressureTorr,
-                dieAbsoluteMaxCelsius: Double = 300, overpressureMarginTorr: Double = 20) {
+                dieAbsoluteMaxCelsius: Double = 350, overpressureMarginTorr: Double = 20) {
         self.ambientPressureTorr = ambientPressureTorr
         self.dieAbsoluteMaxCelsius = dieAbsoluteMaxCelsius
         self.overpressureMarginTorr = overpressureMarginTorr

@@ -1,5 +1,5 @@
 // A recipe: one process, as a process engineer writes it. Values only, no behaviour.
-// The defaults are the reference process, SAC305 flip chip on a BT substrate; docs/recipe.md
+// The defaults are the reference process, SAC305 flip chip on a BT substrate; Board/recipes/sac305-bt.toml
 // says where each number comes from. (Issue 3 loads recipes from TOML files under Board/.)
 
 public struct Recipe: Equatable, Sendable {
@@ -171,10 +171,15 @@ public struct Recipe: Equatable, Sendable {
     public var profile: Profile
     public var encapsulation: Encapsulation?
     public var leadForming: LeadForming?
+    /// The die's own absolute maximum rating (its package or metallisation), if the recipe
+    /// gives one. The supervisor trips at the lower of this and the board's die maximum.
+    public var dieMaximumCelsius: Double?
 
     public init(alloy: Alloy, substrate: Substrate, differential: Differential,
                 atmosphere: Atmosphere, profile: Profile,
-                encapsulation: Encapsulation? = nil, leadForming: LeadForming? = nil) {
+                encapsulation: Encapsulation? = nil, leadForming: LeadForming? = nil,
+                dieMaximumCelsius: Double? = nil) {
+        self.dieMaximumCelsius = dieMaximumCelsius
         self.alloy = alloy
         self.substrate = substrate
         self.differential = differential
@@ -187,7 +192,7 @@ public struct Recipe: Equatable, Sendable {
     /// Highest chuck temperature allowed.
     public var chuckLimitCelsius: Double { substrate.tgCelsius - substrate.tgMarginCelsius }
 
-    /// The reference process: SAC305 flip chip on BT laminate (Tg 180 C). See docs/recipe.md.
+    /// The reference process: SAC305 flip chip on BT laminate (Tg 180 C). See Board/recipes/sac305-bt.toml.
     public static let sac305OnBT = Recipe(
         alloy: Alloy(solidusCelsius: 217, liquidusCelsius: 220, solidifiedMarginCelsius: 5),
         substrate: Substrate(tgCelsius: 180, tgMarginCelsius: 20, chuckSetpointCelsius: 20),
@@ -207,5 +212,12 @@ public struct Recipe: Equatable, Sendable {
             rampTimeoutSeconds: 90,
             timeAboveLiquidusMinSeconds: 20, timeAboveLiquidusTargetSeconds: 35,
             timeAboveLiquidusMaxSeconds: 60, reflowTimeoutSeconds: 90,
-            coolRateCelsiusPerSecond: 4, coolEndCelsius: 150, coolTimeoutSeconds: 90))
+            coolRateCelsiusPerSecond: 4, coolEndCelsius: 150, coolTimeoutSeconds: 90),
+        dieMaximumCelsius: 300)
+
+    /// The die temperature at which the supervisor trips on this machine.
+    public func dieTripCelsius(machine limits: MachineLimits) -> Double {
+        guard let rating = dieMaximumCelsius else { return limits.dieAbsoluteMaxCelsius }
+        return rating < limits.dieAbsoluteMaxCelsius ? rating : limits.dieAbsoluteMaxCelsius
+    }
 }

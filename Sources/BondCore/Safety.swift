@@ -7,6 +7,8 @@ public struct SafetySupervisor: Sendable {
     public let settings: SafetySettings
     public let limits: MachineLimits
     public let recipe: Recipe
+    /// The die temperature that trips: the lower of the machine's and the die's own maximum.
+    public let dieTripCelsius: Double
 
     /// The latched reason, once tripped.
     public private(set) var trip: AbortReason? = nil
@@ -27,6 +29,7 @@ public struct SafetySupervisor: Sendable {
         self.settings = settings
         self.limits = limits
         self.recipe = recipe
+        dieTripCelsius = recipe.dieTripCelsius(machine: limits)
     }
 
     /// Clears a latched trip (operator reset). Counters start afresh.
@@ -99,7 +102,7 @@ public struct SafetySupervisor: Sendable {
             return .sensorFault(channel, frame.reading(channel))
         }
 
-        if let die = held(.die), die > limits.dieAbsoluteMaxCelsius { return .dieOverAbsoluteMax }
+        if let die = held(.die), die > dieTripCelsius { return .dieOverAbsoluteMax }
         if let substrate = held(.substrate), substrate >= recipe.substrate.tgCelsius { return .substrateAtTg }
         if let chuck = held(.chuck), chuck >= recipe.chuckLimitCelsius { return .chuckAboveTgMargin }
         if let pressure = held(.pressure),

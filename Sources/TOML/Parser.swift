@@ -572,7 +572,11 @@ struct TOMLParser {
             token.append(contentsOf: bytes[timeStart..<pos])
         }
         if let value = parseDateTime(token) { return .dateTime(value) }
-        if token.count >= 3 && token[2] == UInt8(ascii: ":") || (token.count >= 5 && token[4] == UInt8(ascii: "-") && isDigit(token[0])) {
+        // Shaped like a time (`07:`) or a date (`1979-`) but not one: say so. (`1.0e-4` is a float:
+        // its fifth byte is a '-' too, so all four leading bytes must be digits.)
+        let timeShaped = token.count >= 3 && isDigit(token[0]) && isDigit(token[1]) && token[2] == UInt8(ascii: ":")
+        let dateShaped = token.count >= 5 && token[4] == UInt8(ascii: "-") && token[0..<4].allSatisfy(isDigit)
+        if timeShaped || dateShaped {
             throw fail("invalid date or time '" + String(decoding: token, as: UTF8.self) + "'", at: start)
         }
         if let v = parseInteger(token) { return .integer(v) }

@@ -3,6 +3,7 @@
 // No Foundation: output goes through the CSystem shim, so this stays close to what the
 // Embedded release build (issue 5) can compile.
 
+import BondBoard
 import BondCore
 import BondPlant
 import BondSim
@@ -17,13 +18,17 @@ commands:
   sim                 run one bond cycle on the simulated bonder (the default command)
   bench control       control-quality benchmark: irbond vs a single-loop baseline
   bench sim           how long one whole default cycle takes to simulate
-  check               validate a recipe (--recipe FILE) and print the planned cycle and limits
+  check               validate a board and a recipe (--board FILE, --recipe FILE; either may be
+                      left to its default) and print the planned cycle and the limits in force
   toml-decode         TOML on standard input -> toml-test tagged JSON on standard output
                       (exit 0), or a message on standard error (exit 1)
   help                this text
 
 sim options:
-  --recipe FILE       run this recipe file (validated first; see Board/recipes/)
+  --board FILE        the simulated (or bench) board file (default: the built-in simulated
+                      bonder, identical to Board/sim/board.toml)
+  --recipe FILE       the recipe file (default: the built-in SAC305 on BT, identical to
+                      Board/recipes/sac305-bt.toml); both files are validated first
   --seed N            seed of the simulated plant's noise and faults (default 1)
   --record PATH       write the bond record (JSON) to PATH
   --log PATH          write the per-tick log (CSV) to PATH
@@ -174,6 +179,11 @@ func runSim(_ args: inout Arguments) -> Int32 {
     var logEvery = 1
     var speed: Double? = nil
     var quiet = false
+    var boardPath: String? = nil
+    var recipePath: String? = nil
+    var withEncapsulation = false
+    var withLeadForming = false
+    var plantVariant: UInt64? = nil
     while let word = args.next() {
         switch word {
         case "--seed": setup.seed = parseUInt64(args.value(for: word), option: word)
@@ -185,23 +195,27 @@ func runSim(_ args: inout Arguments) -> Int32 {
         case "--baseline": setup.tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
         case "--plant-variant":
             let variant = parseUInt64(args.value(for: word), option: word)
-            setup.plant = plantVariant(seed: variant, spread: BenchmarkOptions().spread)
-            setup.boardName = "simulated bonder, benchmark plant variant " + String(variant)
+            plantVariant = variant
+            setup.plant = BondSim.plantVariant(seed: variant, spread: BenchmarkOptions().spread)
         case "--fault": applyFault(args.value(for: word), to: &setup.faults)
         case "--quiet": quiet = true
-        case "--recipe":
-            let path = args.value(for: word)
-            let loaded = loadRecipeFile(path)
-            setup.recipe = loaded.recipe
-            setup.recipeName = loaded.name + " (" + path + ")"
-        case "--with-encapsulation":
-            setup.recipe.encapsulation = Recipe.Encapsulation(injectSeconds: 5, cureCelsius: 120, cureRateCelsiusPerSecond: 5,
-                                                              cureSeconds: 20, cureTimeoutSeconds: 120, curePressureMaxTorr: 600)
-        case "--with-lead-forming":
-            setup.recipe.leadForming = Recipe.LeadForming(releaseSeconds: 1, liftSeconds: 3)
+        case "--recipe": recipePath = args.value(for: word)
+        case "--board": boardPath = args.value(for: word)
+        case "--with-encapsulation": withEncapsulation = true
+        case "--with-lead-forming": withLeadForming = true
         default: fail("unknown sim option '" + word + "'\n\n" + usage)
         }
     }
+    let configuration = loadConfiguration(boardPath: boardPath, recipePath: recipePath)
+    guard configuration.board.plant != nil else {
+        fail("'" + configuration.boardLabel + "' is a hardware board; irbond sim needs a simulated or bench board (with a [plant] table)")
+    }
+    apply(configuration, to: &setup, keepPlant: plantVariant != nil)
+    if withEncapsulation {
+        setup.recipe.encapsulation = Recipe.Encapsulation(injectSeconds: 5, cureCelsius: 120, cureRateCelsiusPerSecond: 5,
+                                                          cureSeconds: 20, cureTimeoutSeconds: 120, curePressureMaxTorr: 600)
+    }
+    if withLeadForming { setup.recipe.leadForming = Recipe.LeadForming(releaseSeconds: 1, liftSeconds: 3) }
     // Open the outputs first: a bad path fails before any cycle runs.
     var record = recordPath.map { OutputFile(path: $0) }
     var log = logPath.map { OutputFile(path: $0) }
@@ -336,20 +350,26 @@ func runSimBench(_ args: inout Arguments) -> Int32 {
 
 // MARK: - irbond check
 
-/// Validates a recipe and prints the planned cycle and the limits in force.
+/// Validates a board and a recipe and prints the planned cycle and the limits in force.
 func runCheck(_ args: inout Arguments) -> Int32 {
     var recipePath: String? = nil
+    var boardPath: String? = nil
     while let word = args.next() {
         switch word {
         case "--recipe": recipePath = args.value(for: word)
-        case "--board": fail("--board: board files arrive with issue 3's board schema; the built-in simulated board is used")
+        case "--board": boardPath = args.value(for: word)
         default: fail("unknown check option '" + word + "'\n\n" + usage)
         }
     }
-    let loaded: LoadedRecipe = recipePath.map(loadRecipeFile) ?? LoadedRecipe(name: "built-in default (SAC305 on BT)", recipe: .sac305OnBT)
-    let r = loaded.recipe
+    let configuration = loadConfiguration(boardPath: boardPath, recipePath: recipePath)
+    let board = configuration.board
+    let r = configuration.recipe.recipe
+    var lines = ["board ok: " + board.name + " (" + configuration.boardLabel + "), " + board.kind.word
+                 + ", loop period " + fixed(board.loopPeriodSeconds * 1000, 1) + " ms"]
+    lines.append(contentsOf: describeWiring(board))
+    lines.append("recipe ok: " + configuration.recipe.name + " (" + configuration.recipeLabel + ")")
     let plan = ProfilePlan(recipe: r, startCelsius: 22)
-    var lines = ["recipe ok: " + loaded.name, "planned die profile from 22 C:"]
+    lines.append("planned die profile from 22 C:")
     for i in 0..<plan.count {
         let s = plan.segments[i]
         lines.append("  " + s.step.name.text + ": " + fixed(s.startCelsius, 1) + " -> " + fixed(s.endCelsius, 1) + " C over "
@@ -358,16 +378,92 @@ func runCheck(_ args: inout Arguments) -> Int32 {
     lines.append("  heating " + fixed(plan.totalSeconds, 1) + " s, planned time above liquidus "
                  + fixed(plan.secondsAbove(r.alloy.liquidusCelsius), 1) + " s (window " + fixed(r.profile.timeAboveLiquidusMinSeconds, 0)
                  + "-" + fixed(r.profile.timeAboveLiquidusMaxSeconds, 0) + " s)")
+
+    // The expected duration of every step: one cycle of the simulated plant (the board's own
+    // plant for simulated and bench boards, the standard plant for hardware), a few ms of work.
+    var setup = SimulationSetup()
+    apply(configuration, to: &setup, keepPlant: false)
+    let outcome = runSimulation(setup)
+    let sequencer = outcome.controller.sequencer
+    lines.append("expected cycle (simulated " + (board.plant == nil ? "standard plant" : "plant of this board") + ", seed 1):")
+    for i in 0..<sequencer.stepCount {
+        let step = sequencer.steps[i]
+        lines.append("  " + pad(step.kind.name.text, 20) + fixed(step.endSeconds - step.startSeconds, 1) + " s")
+    }
+    switch outcome.verdict.result {
+    case .pass: lines.append("  total " + fixed(outcome.cycleSeconds, 1) + " s; the simulated cycle passes its checks")
+    case .fail: lines.append("  total " + fixed(outcome.cycleSeconds, 1) + " s; warning: the simulated cycle FAILS checks: "
+                             + failedChecks(outcome.verdict))
+    case .aborted:
+        var reason = "unknown"
+        if case .aborted(let r) = outcome.controller.phase { reason = describe(r) }
+        lines.append("  warning: on the simulated plant this cycle aborts at " + fixed(outcome.cycleSeconds, 1) + " s: " + reason)
+    }
+
     lines.append("limits in force:")
     lines.append("  die-substrate while liquid: " + fixed(r.differential.minCelsius, 1) + " to " + fixed(r.differential.maxCelsius, 1) + " C")
     lines.append("  chuck below " + fixed(r.chuckLimitCelsius, 1) + " C, substrate below Tg " + fixed(r.substrate.tgCelsius, 1) + " C")
     lines.append("  lamp only below " + jsonNumber(r.atmosphere.heatingPressureMaxTorr) + " Torr and pO2 below "
-                 + jsonNumber(r.atmosphere.o2PartialPressureLimitTorr) + " Torr; die absolute maximum "
-                 + fixed(MachineLimits().dieAbsoluteMaxCelsius, 0) + " C")
+                 + jsonNumber(r.atmosphere.o2PartialPressureLimitTorr) + " Torr")
+    let trip = r.dieTripCelsius(machine: board.limits)
+    lines.append("  die trips above " + fixed(trip, 0) + " C (board " + fixed(board.limits.dieAbsoluteMaxCelsius, 0) + " C"
+                 + (r.dieMaximumCelsius.map { ", die rating " + fixed($0, 0) + " C" } ?? "") + "); overpressure above "
+                 + fixed(board.limits.ambientPressureTorr + board.limits.overpressureMarginTorr, 0) + " Torr")
+    lines.append("  sensors: " + String(board.safety.maxConsecutiveBadSamples) + " bad samples in a row ("
+                 + fixed(Double(board.safety.maxConsecutiveBadSamples) * board.loopPeriodSeconds * 1000, 0) + " ms) trip the safe state")
     lines.append("  optional steps: encapsulation " + (r.encapsulation == nil ? "no" : "yes") + ", lead forming "
                  + (r.leadForming == nil ? "no" : "yes"))
     print(lines.joined(separator: "\n"))
     return 0
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text + String(repeating: " ", count: max(1, width - text.utf8.count))
+}
+
+func failedChecks(_ verdict: CycleVerdict) -> String {
+    var names: [String] = []
+    for i in 0..<verdict.checkCount where !verdict.checks[i].ok { names.append(verdict.checks[i].name.text) }
+    return names.joined(separator: ", ")
+}
+
+/// One line per wired device, for `irbond check`.
+func describeWiring(_ board: BoardDescription) -> [String] {
+    var lines: [String] = []
+    if let tc = board.thermocouples, let bus = board.i2cBusPath {
+        func one(_ role: String, _ c: ThermocoupleConverter) -> String {
+            role + " " + hexByte(c.address) + " type " + c.type.letter.text + " " + String(c.adcResolutionBits) + "-bit filter "
+                + String(c.filterCoefficient)
+        }
+        lines.append("  I2C " + bus + ": MCP9600 " + one("die", tc.die) + ", " + one("substrate", tc.substrate) + ", "
+                     + one("chuck", tc.chuck))
+    }
+    if let adc = board.adc {
+        lines.append("  ADS1115 " + hexByte(adc.address) + " at " + String(adc.dataRate.samplesPerSecond) + " SPS: pressure AIN"
+                     + String(adc.pressure.input) + ", O2 AIN" + String(adc.oxygen.input))
+    }
+    if let outputs = board.outputs, let chip = board.gpioChipPath {
+        func one(_ name: String, _ line: OutputLine?) -> String? {
+            guard let line else { return nil }
+            return name + " " + String(line.lineOffset) + (line.activeLevel == .low ? " (active low)" : "")
+        }
+        let parts = [one("lamp", outputs.lamp), one("chiller", outputs.chiller), one("master relay", outputs.masterRelay),
+                     one("vacuum", outputs.vacuumValve), one("N2", outputs.nitrogenValve), one("vent", outputs.ventValve),
+                     one("encapsulant", outputs.encapsulantValve), one("release", outputs.securementRelease),
+                     one("lift", outputs.leadLift)].compactMap { $0 }
+        lines.append("  GPIO " + chip + " outputs: " + parts.joined(separator: ", "))
+    }
+    if let inputs = board.inputs {
+        lines.append("  inputs: E-stop " + String(inputs.emergencyStop.lineOffset) + ", film seal " + String(inputs.filmSeal.lineOffset)
+                     + ", chiller flow " + String(inputs.chillerFlow.lineOffset))
+    }
+    if board.plant != nil { lines.append("  simulated plant: [plant] of the board file (defaults: docs/plant.md)") }
+    return lines
+}
+
+func hexByte(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    return "0x" + String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
 }
 
 // MARK: - irbond toml-decode
@@ -397,14 +493,53 @@ func readConfigFile(_ path: String) -> String {
     return String(decoding: bytes, as: UTF8.self)
 }
 
-/// Loads and validates a recipe file, or prints every error and exits 2.
-func loadRecipeFile(_ path: String) -> LoadedRecipe {
-    switch loadRecipe(text: readConfigFile(path), file: path) {
-    case .success(let loaded): return loaded
-    case .failure(let failure):
-        for e in failure.errors { writeStderr(e.description + "\n") }
-        fail(String(failure.errors.count) + " error" + (failure.errors.count == 1 ? "" : "s") + " in '" + path + "'; nothing was run")
+struct LoadedConfiguration {
+    var board: BoardDescription
+    var boardLabel: String
+    var recipe: LoadedRecipe
+    var recipeLabel: String
+}
+
+/// Loads and validates the board and the recipe (each a file or the built-in default) and
+/// checks them against each other. Every error of both files is printed; then exit 2.
+func loadConfiguration(boardPath: String?, recipePath: String?) -> LoadedConfiguration {
+    var errors: [ConfigError] = []
+    var board = BoardDescription.simulatedDefault
+    if let boardPath {
+        switch loadBoard(text: readConfigFile(boardPath), file: boardPath) {
+        case .success(let loaded): board = loaded
+        case .failure(let failure): errors += failure.errors
+        }
     }
+    var recipe = LoadedRecipe(name: "SAC305 flip chip on BT laminate", recipe: .sac305OnBT)
+    if let recipePath {
+        // Checked against the board's limits (or the default board's if the board file failed).
+        switch loadRecipe(text: readConfigFile(recipePath), file: recipePath, limits: board.limits) {
+        case .success(let loaded):
+            recipe = loaded
+            errors += checkRecipe(loaded, file: recipePath, against: board)
+        case .failure(let failure): errors += failure.errors
+        }
+    }
+    if !errors.isEmpty {
+        for e in errors { writeStderr(e.description + "\n") }
+        let files = [boardPath, recipePath].compactMap { $0 }.map { "'" + $0 + "'" }.joined(separator: " and ")
+        fail(String(errors.count) + " error" + (errors.count == 1 ? "" : "s") + " in " + files + "; nothing was run")
+    }
+    return LoadedConfiguration(board: board, boardLabel: boardPath ?? "built-in, = Board/sim/board.toml",
+                               recipe: recipe, recipeLabel: recipePath ?? "built-in, = Board/recipes/sac305-bt.toml")
+}
+
+/// Puts a validated board and recipe into a simulation setup.
+func apply(_ c: LoadedConfiguration, to setup: inout SimulationSetup, keepPlant: Bool) {
+    setup.recipe = c.recipe.recipe
+    setup.recipeName = c.recipe.name + " (" + c.recipeLabel + ")"
+    setup.boardName = c.board.name + " (" + c.boardLabel + ")"
+    setup.loopPeriodSeconds = c.board.loopPeriodSeconds
+    setup.limits = c.board.limits
+    setup.safety = c.board.safety
+    if !keepPlant { setup.plant = c.board.plant ?? .standard }
+    else { setup.boardName += ", benchmark plant variant" }
 }
 
 /// The toml-test decoder interface.

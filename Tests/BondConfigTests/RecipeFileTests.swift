@@ -7,6 +7,8 @@ import BondSim
 let recipesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Board/recipes")
 
+let shippedRecipes = ["sac305-bt.toml", "snpb-fr4.toml", "indium-bt.toml", "ausn-polyimide.toml"]
+
 func recipeText(_ name: String) throws -> String {
     try String(contentsOf: recipesDirectory.appendingPathComponent(name), encoding: .utf8)
 }
@@ -29,7 +31,7 @@ struct RecipeFileTests {
     }
 
     @Test("every shipped recipe loads and completes a passing cycle in the simulator",
-          arguments: ["sac305-bt.toml", "snpb-fr4.toml", "indium-bt.toml"])
+          arguments: shippedRecipes)
     func shippedRecipesPass(file: String) throws {
         guard case .success(let loaded) = loadRecipe(text: try recipeText(file), file: file) else {
             Issue.record("\(file) does not load")
@@ -84,5 +86,59 @@ struct RecipeFileTests {
         let found = errors(text)
         #expect(found.contains { $0.keyPath == "differential" && $0.message.contains("missing table") })
         #expect(found.contains { $0.keyPath == "differentials" && $0.message.contains("did you mean 'differential'") })
+    }
+
+    // MARK: steps and the die rating
+
+    func stepErrors(_ steps: String) throws -> [ConfigError] {
+        let text = try recipeText("sac305-bt.toml")
+        let line = text.components(separatedBy: "\n").first { $0.hasPrefix("steps = ") }!
+        return errors(text.replacingOccurrences(of: line, with: "steps = " + steps))
+    }
+
+    @Test("a lamp step before pump-down is refused at the steps line")
+    func lampBeforePumpDown() throws {
+        let found = try stepErrors(#"["seal_check", "purge", "preheat", "pump_down", "verify_atmosphere", "ramp", "reflow", "cool", "backfill", "vent"]"#)
+        #expect(found.count == 1)
+        #expect(found.first?.position.line == 8)
+        #expect(found.first?.message.contains("lamp step 'preheat' comes before pump_down") == true)
+    }
+
+    @Test("steps out of order, missing, unknown or listed twice are refused")
+    func stepMistakes() throws {
+        #expect(try stepErrors(#"["seal_check", "pump_down", "purge", "verify_atmosphere", "preheat", "ramp", "reflow", "cool", "backfill", "vent"]"#)
+            .contains { $0.message.contains("'purge' cannot come after 'pump_down'") })
+        #expect(try stepErrors(#"["seal_check", "purge", "pump_down", "verify_atmosphere", "preheat", "ramp", "reflow", "cool", "vent"]"#)
+            .contains { $0.message.contains("step 'backfill' is missing") })
+        #expect(try stepErrors(#"["seal_check", "purge", "pump_down", "verify_atmosphere", "preheat", "ramp", "reflw", "cool", "backfill", "vent"]"#)
+            .contains { $0.message.contains("unknown step 'reflw' (did you mean 'reflow'?)") })
+        #expect(try stepErrors(#"["seal_check", "purge", "purge", "pump_down", "verify_atmosphere", "preheat", "ramp", "reflow", "cool", "backfill", "vent"]"#)
+            .contains { $0.message.contains("listed twice") })
+        #expect(try stepErrors(#"["seal_check", "purge", "pump_down", "verify_atmosphere", "preheat", "ramp", "reflow", "cool", "backfill", "inject_encapsulant", "cure", "vent"]"#)
+            .contains { $0.message.contains("needs a [encapsulation] table") })
+        #expect(try stepErrors("3").contains { $0.message.contains("expected an array of step names") })
+    }
+
+    @Test("the peak must stay below the die's own rating, reported at the peak line")
+    func dieRating() throws {
+        let text = try recipeText("sac305-bt.toml").replacingOccurrences(of: "absolute_max_c = 300", with: "absolute_max_c = 240")
+        let line = text.components(separatedBy: "\n").firstIndex { $0.hasPrefix("peak_c") }! + 1
+        let found = errors(text)
+        #expect(found.count == 1)
+        #expect(found.first?.position.line == line)
+        #expect(found.first?.message.contains("die maximum (240 C, the recipe's [die] absolute_max_c)") == true)
+        guard case .success(let loaded) = loadRecipe(text: try recipeText("sac305-bt.toml"), file: "r.toml") else { return }
+        #expect(loaded.recipe.dieTripCelsius(machine: MachineLimits(dieAbsoluteMaxCelsius: 350)) == 300)
+        #expect(loaded.recipe.dieTripCelsius(machine: MachineLimits(dieAbsoluteMaxCelsius: 280)) == 280)
+    }
+
+    @Test("errors come out in file order")
+    func fileOrder() throws {
+        var text = try recipeText("sac305-bt.toml")
+        text = text.replacingOccurrences(of: "cool_end_c = 150", with: "cool_end_c = 250")
+        text = text.replacingOccurrences(of: "solidified_margin_c = 5", with: "solidified_margin_c = 500")
+        let lines = errors(text).map { $0.position.line }
+        #expect(lines.count >= 2)
+        #expect(lines == lines.sorted())
     }
 }

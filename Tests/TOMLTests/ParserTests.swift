@@ -21,6 +21,14 @@ struct ParserTests {
         }
     }
 
+    @Test("floats with a negative exponent are not mistaken for dates", arguments: [
+        ("1.0e-4", 1.0e-4), ("1.5e-3", 1.5e-3), ("2.0E-10", 2.0e-10), ("12.5e-1", 1.25), ("-1.0e-4", -1.0e-4)])
+    func negativeExponents(text: String, expected: Double) throws {
+        let root = try parseTOML("x = " + text + "\n")
+        guard case .float(let x)? = root["x"] else { Issue.record("not a float: \(text)"); return }
+        #expect(x == expected)
+    }
+
     @Test("keys remember where they were written")
     func keyPositions() throws {
         let root = try parseTOML("# board\n[lamp]\n  period_s = 0.5\n")

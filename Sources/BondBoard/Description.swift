@@ -1,0 +1,290 @@
+// What a board is: its sensors, converters, lines and real-time settings, as plain fixed-size
+// values. The board file (BondConfig) fills these in at start-up; the drivers, mocks and the
+// simulator read them in the loop, so nothing here owns an Array or a String.
+
+/// MCP9600 thermocouple types (sensor configuration register, bits 6:4; datasheet DS20005426, 5.3.2).
+public enum ThermocoupleType: UInt8, Equatable, Sendable {
+    case k = 0, j, t, n, s, e, b, r
+
+    public var letter: StaticString {
+        switch self {
+        case .k: return "K"
+        case .j: return "J"
+        case .t: return "T"
+        case .n: return "N"
+        case .s: return "S"
+        case .e: return "E"
+        case .b: return "B"
+        case .r: return "R"
+        }
+    }
+}
+
+/// One MCP9600/MCP9601 converter and the thermocouple on it.
+public struct ThermocoupleConverter: Equatable, Sendable {
+    /// 7-bit I2C address, 0x60...0x67 (ADDR pin divider).
+    public var address: UInt8
+    public var type: ThermocoupleType
+    /// Digital filter coefficient 0 (off) ... 7 (sensor configuration bits 2:0).
+    public var filterCoefficient: UInt8
+    /// ADC measurement resolution: 18, 16, 14 or 12 bits (device configuration bits 6:5).
+    public var adcResolutionBits: UInt8
+
+    public init(address: UInt8, type: ThermocoupleType = .k, filterCoefficient: UInt8 = 0, adcResolutionBits: UInt8 = 16) {
+        precondition(address >= 0x60 && address <= 0x67, "MCP9600 address must be 0x60...0x67")
+        precondition(filterCoefficient <= 7, "MCP9600 filter coefficient must be 0...7")
+        precondition(adcResolutionBits == 18 || adcResolutionBits == 16 || adcResolutionBits == 14
+                     || adcResolutionBits == 12, "MCP9600 ADC resolution must be 18, 16, 14 or 12 bits")
+        self.address = address
+        self.type = type
+        self.filterCoefficient = filterCoefficient
+        self.adcResolutionBits = adcResolutionBits
+    }
+
+    /// Conversion time of one hot-junction sample (datasheet table 1-1, t_CONV: 320, 80, 20, 5 ms).
+    public var conversionSeconds: Double {
+        switch adcResolutionBits {
+        case 18: return 0.32
+        case 16: return 0.08
+        case 14: return 0.02
+        default: return 0.005
+        }
+    }
+}
+
+/// The three thermocouples, by role.
+public struct ThermocoupleSet: Equatable, Sendable {
+    public var die: ThermocoupleConverter
+    public var substrate: ThermocoupleConverter
+    public var chuck: ThermocoupleConverter
+
+    public init(die: ThermocoupleConverter, substrate: ThermocoupleConverter, chuck: ThermocoupleConverter) {
+        self.die = die
+        self.substrate = substrate
+        self.chuck = chuck
+    }
+}
+
+/// How a gauge or sensor voltage becomes a value in the channel's unit.
+public enum CalibrationCurve: Equatable, Sendable {
+    /// value = unitsAtZeroVolts + unitsPerVolt x volts (capacitance manometers, O2 cells).
+    case linear(unitsPerVolt: Double, unitsAtZeroVolts: Double)
+    /// pressure = 10^((volts - voltsAtOneTorr) / voltsPerDecade) (Pirani and cold-cathode gauges,
+    /// e.g. 1 V per decade on many Pirani controllers).
+    case logLinear(voltsPerDecade: Double, voltsAtOneTorr: Double)
+
+    /// The value for a measured voltage.
+    public func value(volts: Double) -> Double {
+        switch self {
+        case .linear(let slope, let offset): return offset + slope * volts
+        case .logLinear(let perDecade, let atOne): return power10((volts - atOne) / perDecade)
+        }
+    }
+
+    /// The voltage that reads as `value` (used by mocks and the plant to drive a converter);
+    /// nil where the curve cannot produce that value.
+    public func volts(value: Double) -> Double? {
+        switch self {
+        case .linear(let slope, let offset):
+            guard slope != 0 else { return nil }
+            return (value - offset) / slope
+        case .logLinear(let perDecade, let atOne):
+            guard value > 0 else { return nil }
+            return atOne + perDecade * logarithm10(value)
+        }
+    }
+}
+
+/// ADS1115 programmable full-scale ranges (config register PGA bits 11:9; datasheet SBAS444, 9.6.3).
+public enum ADCFullScale: UInt8, Equatable, Sendable {
+    case volts6_144 = 0, volts4_096, volts2_048, volts1_024, volts0_512, volts0_256
+
+    public var volts: Double {
+        switch self {
+        case .volts6_144: return 6.144
+        case .volts4_096: return 4.096
+        case .volts2_048: return 2.048
+        case .volts1_024: return 1.024
+        case .volts0_512: return 0.512
+        case .volts0_256: return 0.256
+        }
+    }
+}
+
+/// ADS1115 data rates (config register DR bits 7:5).
+public enum ADCDataRate: UInt8, Equatable, Sendable {
+    case sps8 = 0, sps16, sps32, sps64, sps128, sps250, sps475, sps860
+
+    public var samplesPerSecond: Int {
+        switch self {
+        case .sps8: return 8
+        case .sps16: return 16
+        case .sps32: return 32
+        case .sps64: return 64
+        case .sps128: return 128
+        case .sps250: return 250
+        case .sps475: return 475
+        case .sps860: return 860
+        }
+    }
+}
+
+/// One single-ended ADS1115 input (AINx against GND) and the sensor on it.
+public struct AnalogChannel: Equatable, Sendable {
+    /// AIN0...AIN3.
+    public var input: UInt8
+    public var fullScale: ADCFullScale
+    public var curve: CalibrationCurve
+    /// Outside this voltage window the sensor is broken or off scale (`.outOfRange`, `.openCircuit` below).
+    public var minimumValidVolts: Double
+    public var maximumValidVolts: Double
+
+    public init(input: UInt8, fullScale: ADCFullScale, curve: CalibrationCurve,
+                minimumValidVolts: Double, maximumValidVolts: Double) {
+        precondition(input <= 3, "ADS1115 single-ended input must be AIN0...AIN3")
+        precondition(minimumValidVolts < maximumValidVolts, "valid voltage window must not be empty")
+        self.input = input
+        self.fullScale = fullScale
+        self.curve = curve
+        self.minimumValidVolts = minimumValidVolts
+        self.maximumValidVolts = maximumValidVolts
+    }
+}
+
+/// The ADS1115 and its two channels: chamber pressure (Torr) and O2 (volume fraction).
+public struct AnalogConverter: Equatable, Sendable {
+    /// 7-bit I2C address, 0x48...0x4B (ADDR pin to GND, VDD, SDA, SCL).
+    public var address: UInt8
+    public var dataRate: ADCDataRate
+    public var pressure: AnalogChannel
+    public var oxygen: AnalogChannel
+
+    public init(address: UInt8, dataRate: ADCDataRate, pressure: AnalogChannel, oxygen: AnalogChannel) {
+        precondition(address >= 0x48 && address <= 0x4B, "ADS1115 address must be 0x48...0x4B")
+        precondition(pressure.input != oxygen.input, "pressure and O2 must be on different inputs")
+        self.address = address
+        self.dataRate = dataRate
+        self.pressure = pressure
+        self.oxygen = oxygen
+    }
+}
+
+public enum ActiveLevel: Equatable, Sendable {
+    /// The line is high when the output is on (or the input condition is true).
+    case high
+    /// The line is low when the output is on (relay boards with inverting drivers, pulled-up switches).
+    case low
+
+    /// The physical line level for a logical state.
+    @inline(__always)
+    public func level(_ on: Bool) -> Bool { self == .high ? on : !on }
+}
+
+/// Time-proportioning of a duty on an on/off output (see docs/board.md for why).
+public struct PWMSettings: Equatable, Sendable {
+    public var periodSeconds: Double
+    /// Shortest on pulse: below it a cycle stays off (the SSR would not fire a whole mains half-cycle).
+    public var minimumOnSeconds: Double
+    /// Shortest off gap: below it a cycle stays on.
+    public var minimumOffSeconds: Double
+
+    public init(periodSeconds: Double, minimumOnSeconds: Double, minimumOffSeconds: Double) {
+        precondition(periodSeconds > 0 && minimumOnSeconds >= 0 && minimumOffSeconds >= 0
+                     && minimumOnSeconds + minimumOffSeconds < periodSeconds,
+                     "PWM needs period > minimum on + minimum off")
+        self.periodSeconds = periodSeconds
+        self.minimumOnSeconds = minimumOnSeconds
+        self.minimumOffSeconds = minimumOffSeconds
+    }
+}
+
+/// One output line on the GPIO chip.
+public struct OutputLine: Equatable, Sendable {
+    public var lineOffset: UInt32
+    public var activeLevel: ActiveLevel
+    /// The logical state the line takes at start-up, on any fault and before it is released.
+    public var safeOn: Bool
+    /// Set for duty outputs (lamp, chiller); nil for plain on/off lines.
+    public var pwm: PWMSettings?
+
+    public init(lineOffset: UInt32, activeLevel: ActiveLevel = .high, safeOn: Bool = false, pwm: PWMSettings? = nil) {
+        self.lineOffset = lineOffset
+        self.activeLevel = activeLevel
+        self.safeOn = safeOn
+        self.pwm = pwm
+    }
+}
+
+/// Every output the controller drives. The optional steps' actuators may be absent on a board
+/// that cannot run them (a recipe that asks for them is then refused).
+public struct OutputLines: Equatable, Sendable {
+    public var lamp: OutputLine
+    public var chiller: OutputLine
+    public var masterRelay: OutputLine
+    public var vacuumValve: OutputLine
+    public var nitrogenValve: OutputLine
+    public var ventValve: OutputLine
+    public var encapsulantValve: OutputLine?
+    public var securementRelease: OutputLine?
+    public var leadLift: OutputLine?
+
+    public init(lamp: OutputLine, chiller: OutputLine, masterRelay: OutputLine, vacuumValve: OutputLine,
+                nitrogenValve: OutputLine, ventValve: OutputLine, encapsulantValve: OutputLine? = nil,
+                securementRelease: OutputLine? = nil, leadLift: OutputLine? = nil) {
+        self.lamp = lamp
+        self.chiller = chiller
+        self.masterRelay = masterRelay
+        self.vacuumValve = vacuumValve
+        self.nitrogenValve = nitrogenValve
+        self.ventValve = ventValve
+        self.encapsulantValve = encapsulantValve
+        self.securementRelease = securementRelease
+        self.leadLift = leadLift
+    }
+}
+
+/// One input line, debounced in software.
+public struct InputLine: Equatable, Sendable {
+    public var lineOffset: UInt32
+    /// `.high`: the condition named (E-stop pressed, film sealed, flow present) reads as a high line.
+    public var activeLevel: ActiveLevel
+    /// A new level must hold this long before it is believed.
+    public var debounceSeconds: Double
+
+    public init(lineOffset: UInt32, activeLevel: ActiveLevel = .high, debounceSeconds: Double = 0.02) {
+        precondition(debounceSeconds >= 0 && debounceSeconds <= 1, "debounce must be 0...1 s")
+        self.lineOffset = lineOffset
+        self.activeLevel = activeLevel
+        self.debounceSeconds = debounceSeconds
+    }
+}
+
+public struct InputLines: Equatable, Sendable {
+    public var emergencyStop: InputLine
+    public var filmSeal: InputLine
+    public var chillerFlow: InputLine
+
+    public init(emergencyStop: InputLine, filmSeal: InputLine, chillerFlow: InputLine) {
+        self.emergencyStop = emergencyStop
+        self.filmSeal = filmSeal
+        self.chillerFlow = chillerFlow
+    }
+}
+
+/// How the real-time loop runs on the board (issue 4).
+public struct RealtimeSettings: Equatable, Sendable {
+    /// SCHED_FIFO priority, 1...99.
+    public var priority: Int32
+    /// This many overruns in a row trip the safe state.
+    public var overrunTripCount: Int
+    /// Watchdog timeout when `/dev/watchdog` is enabled, s.
+    public var watchdogTimeoutSeconds: Double
+
+    public init(priority: Int32 = 80, overrunTripCount: Int = 5, watchdogTimeoutSeconds: Double = 2) {
+        precondition(priority >= 1 && priority <= 99, "SCHED_FIFO priority must be 1...99")
+        precondition(overrunTripCount >= 1 && overrunTripCount <= 10_000, "overrun trip count must be 1...10000")
+        self.priority = priority
+        self.overrunTripCount = overrunTripCount
+        self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+    }
+}

@@ -1,0 +1,453 @@
+// The board file: one machine, as the equipment engineer who wired it describes it. Layout in
+// docs/files.md and Board/*/board.toml. Every key has its unit in its name and a range;
+// wiring mistakes (two devices on one address, one line used twice, a lamp whose safe state is
+// "on") are errors.
+
+import BondBoard
+import BondCore
+import BondPlant
+import TOML
+
+/// What kind of machine the file describes.
+public enum BoardKind: Equatable, Sendable {
+    /// The simulated bonder: BondPlant stands in for the machine; wiring sections are optional.
+    case simulated
+    /// A real controller board: sensors on I2C, outputs and inputs on a GPIO chip.
+    case hardware
+    /// The real drivers and loop against mock chips backed by BondPlant (issue 4's bench board).
+    case bench
+
+    public static let words = ["simulated", "hardware", "bench"]
+    public var word: String { BoardKind.words[kindIndex] }
+    var kindIndex: Int { self == .simulated ? 0 : self == .hardware ? 1 : 2 }
+}
+
+/// A board, validated.
+public struct BoardDescription: Equatable, Sendable {
+    public var name: String
+    public var kind: BoardKind
+    public var loopPeriodSeconds: Double
+    public var limits: MachineLimits
+    public var safety: SafetySettings
+    public var realtime: RealtimeSettings
+    /// `/dev/watchdog` or similar when the loop must pet a watchdog; nil when disabled.
+    public var watchdogDevicePath: String?
+    /// I2C bus device, e.g. `/dev/i2c-1`.
+    public var i2cBusPath: String?
+    /// GPIO chip, e.g. `/dev/gpiochip0` (or a chip label the backend can look up).
+    public var gpioChipPath: String?
+    /// Consumer label shown by `gpioinfo` for the lines irbond holds.
+    public var gpioConsumer: String
+    public var thermocouples: ThermocoupleSet?
+    public var adc: AnalogConverter?
+    public var outputs: OutputLines?
+    public var inputs: InputLines?
+    /// The plant parameters of a simulated or bench board.
+    public var plant: PlantParameters?
+
+    /// The built-in simulated bonder, equal to Board/sim/board.toml (a test pins the two together).
+    public static let simulatedDefault = BoardDescription(
+        name: "Simulated bonder", kind: .simulated, loopPeriodSeconds: 0.05, limits: MachineLimits(),
+        safety: SafetySettings(), realtime: RealtimeSettings(), watchdogDevicePath: nil, i2cBusPath: nil,
+        gpioChipPath: nil, gpioConsumer: "irbond", thermocouples: nil, adc: nil, outputs: nil, inputs: nil,
+        plant: .standard)
+}
+
+/// Parses and validates a board file. Every problem is reported; a board comes back only when
+/// there are none.
+public func loadBoard(text: String, file: String) -> Result<BoardDescription, ConfigFailure> {
+    var d = ConfigDiagnostics(file: file)
+    let root: TOMLTable
+    do {
+        root = try parseTOML(text)
+    } catch {
+        d.add(error.position, "", "TOML syntax: " + error.message)
+        return .failure(ConfigFailure(errors: d.sortedErrors))
+    }
+    var top = Section(root, path: "")
+    var board = BoardDescription.simulatedDefault
+    board.name = top.string("name", &d)
+    let kindIndex = top.choice("kind", BoardKind.words, &d)
+    let kind: BoardKind = kindIndex == 1 ? .hardware : kindIndex == 2 ? .bench : .simulated
+    board.kind = kind
+    board.loopPeriodSeconds = top.double("loop_period_s", 0.001...1, unit: "s", &d)
+    let loop = board.loopPeriodSeconds
+
+    if var s = top.section("limits", &d) {
+        board.limits = MachineLimits(
+            ambientPressureTorr: s.double("ambient_pressure_torr", 500...800, unit: "Torr", default: Air.standardPressureTorr, &d),
+            dieAbsoluteMaxCelsius: s.double("die_absolute_max_c", 100...600, unit: "C", &d),
+            overpressureMarginTorr: s.double("overpressure_margin_torr", 1...200, unit: "Torr", default: 20, &d))
+        s.rejectUnknownKeys(&d)
+    }
+
+    if var s = top.section("safety", optional: true, &d) {
+        var f = SafetySettings()
+        f.maxConsecutiveBadSamples = s.integer("max_consecutive_bad_samples", 1...100, default: f.maxConsecutiveBadSamples, &d)
+        s.override("progress_lamp_duty", 0.05...1, unit: "(fraction)", &f.progressLampDutyFraction, &d)
+        s.override("progress_window_s", 0.5...60, unit: "s", &f.progressWindowSeconds, &d)
+        s.override("progress_hysteresis_c", 0...50, unit: "C", &f.progressHysteresisCelsius, &d)
+        s.override("progress_min_rise_c", 0.1...50, unit: "C", &f.progressMinRiseCelsius, &d)
+        s.override("lamp_off_settle_s", 0...60, unit: "s", &f.lampOffSettleSeconds, &d)
+        s.override("unexpected_rise_c", 0.5...50, unit: "C", &f.unexpectedRiseCelsius, &d)
+        s.override("chiller_flow_grace_s", 0...60, unit: "s", &f.chillerFlowGraceSeconds, &d)
+        let badWindow = Double(f.maxConsecutiveBadSamples) * loop
+        if badWindow > 1 {
+            d.add(s.position("max_consecutive_bad_samples"), s.keyPath("max_consecutive_bad_samples"),
+                  "at this loop period a failed sensor would go unnoticed for " + describe(badWindow)
+                  + " s; keep it within 1 s")
+        }
+        board.safety = f
+        s.rejectUnknownKeys(&d)
+    }
+
+    if var s = top.section("realtime", optional: true, &d) {
+        let priority = s.integer("priority", 1...99, default: 80, &d)
+        let overruns = s.integer("overrun_trip_count", 1...10_000, default: 5, &d)
+        let watchdog = s.string("watchdog_device", default: "", &d)
+        let timeout = s.double("watchdog_timeout_s", 1...60, unit: "s", default: 2, &d)
+        board.realtime = RealtimeSettings(priority: Int32(priority), overrunTripCount: overruns, watchdogTimeoutSeconds: timeout)
+        board.watchdogDevicePath = watchdog.isEmpty ? nil : watchdog
+        if !watchdog.isEmpty && !watchdog.hasPrefix("/dev/") {
+            d.add(s.position("watchdog_device"), s.keyPath("watchdog_device"), "expected a device path such as /dev/watchdog")
+        }
+        if timeout < 10 * loop {
+            d.add(s.position("watchdog_timeout_s"), s.keyPath("watchdog_timeout_s"),
+                  "watchdog timeout must be at least 10 loop periods (" + describe(10 * loop) + " s)")
+        }
+        s.rejectUnknownKeys(&d)
+    }
+
+    // Wiring: required on hardware and bench boards, optional (but checked) on simulated ones.
+    let wired = kind != .simulated
+    var i2cAddresses: [(UInt8, String, TOMLPosition)] = []
+    if var s = top.section("i2c", optional: !wired, &d) {
+        let bus = s.string("bus", &d)
+        if !bus.hasPrefix("/dev/") {
+            d.add(s.position("bus"), s.keyPath("bus"), "expected an I2C device path such as /dev/i2c-1")
+        }
+        board.i2cBusPath = bus
+        s.rejectUnknownKeys(&d)
+    }
+    if var s = top.section("thermocouple", optional: !wired, &d) {
+        board.thermocouples = readThermocouples(&s, loop: loop, addresses: &i2cAddresses, &d)
+        s.rejectUnknownKeys(&d)
+    }
+    if var s = top.section("adc", optional: !wired, &d) {
+        board.adc = readADC(&s, loop: loop, addresses: &i2cAddresses, &d)
+        s.rejectUnknownKeys(&d)
+    }
+    for (i, a) in i2cAddresses.enumerated() {
+        if let first = i2cAddresses[..<i].first(where: { $0.0 == a.0 }) {
+            d.add(a.2, a.1, "I2C address " + hex(a.0) + " is already used by " + first.1)
+        }
+    }
+    if (board.thermocouples != nil || board.adc != nil) && board.i2cBusPath == nil {
+        d.add(root.position, "i2c", "sensors are configured but no [i2c] bus is")
+    }
+
+    var lines: [(UInt32, String, TOMLPosition)] = []
+    if var s = top.section("gpio", optional: !wired, &d) {
+        board.gpioChipPath = s.string("chip", &d)
+        board.gpioConsumer = s.string("consumer", default: "irbond", &d)
+        if board.gpioConsumer.isEmpty || board.gpioConsumer.utf8.count > 31 {
+            d.add(s.position("consumer"), s.keyPath("consumer"), "consumer label must be 1...31 characters")
+        }
+        s.rejectUnknownKeys(&d)
+    }
+    if var s = top.section("output", optional: !wired, &d) {
+        board.outputs = readOutputs(&s, loop: loop, lines: &lines, &d)
+        s.rejectUnknownKeys(&d)
+    }
+    if var s = top.section("input", optional: !wired, &d) {
+        board.inputs = readInputs(&s, loop: loop, lines: &lines, &d)
+        s.rejectUnknownKeys(&d)
+    }
+    for (i, l) in lines.enumerated() {
+        if let first = lines[..<i].first(where: { $0.0 == l.0 }) {
+            d.add(l.2, l.1, "GPIO line " + String(l.0) + " is already used by " + first.1)
+        }
+    }
+    if (board.outputs != nil || board.inputs != nil) && board.gpioChipPath == nil {
+        d.add(root.position, "gpio", "lines are configured but no [gpio] chip is")
+    }
+
+    let simulatedPlant = kind != .hardware
+    board.plant = nil
+    if var s = top.section("plant", optional: !simulatedPlant, &d) {
+        if simulatedPlant {
+            var p = PlantParameters.standard
+            p.ambientPressureTorr = board.limits.ambientPressureTorr
+            readPlant(&s, &p, &d)
+            board.plant = p
+            if p.ambientPressureTorr != board.limits.ambientPressureTorr {
+                d.add(s.position("ambient_pressure_torr"), s.keyPath("ambient_pressure_torr"),
+                      "the plant's ambient pressure comes from limits.ambient_pressure_torr")
+            }
+            if p.integrationStepSeconds > loop {
+                d.add(s.position("integration_step_s"), s.keyPath("integration_step_s"),
+                      "the plant's integration step must not exceed the loop period (" + describe(loop) + " s)")
+            }
+            s.rejectUnknownKeys(&d)
+        } else {
+            d.add(s.table.position, "plant", "a hardware board has no simulated plant (use kind = \"bench\" for a plant-backed board)")
+        }
+    }
+    top.rejectUnknownKeys(&d)
+
+    guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
+    return .success(board)
+}
+
+// MARK: - Sections
+
+private func readThermocouples(_ s: inout Section, loop: Double, addresses: inout [(UInt8, String, TOMLPosition)],
+                               _ d: inout ConfigDiagnostics) -> ThermocoupleSet? {
+    let types = ["K", "J", "T", "N", "S", "E", "B", "R"]  // ThermocoupleType raw-value order
+    func read(_ role: String) -> ThermocoupleConverter? {
+        guard var t = s.section(role, &d) else { return nil }
+        let address = t.address("address", 0x60...0x67, &d)
+        addresses.append((address, t.keyPath("address"), t.position("address")))
+        let typeIndex = t.choice("type", types, &d) ?? 0
+        let filter = t.integer("filter", 0...7, default: 0, &d)
+        let bits = t.integer("adc_resolution_bits", 12...18, default: 16, &d)
+        if bits % 2 != 0 {
+            d.add(t.position("adc_resolution_bits"), t.keyPath("adc_resolution_bits"), "must be 18, 16, 14 or 12")
+        }
+        t.rejectUnknownKeys(&d)
+        let converter = ThermocoupleConverter(address: address, type: ThermocoupleType(rawValue: UInt8(typeIndex)) ?? .k,
+                                              filterCoefficient: UInt8(filter), adcResolutionBits: UInt8(bits % 2 == 0 ? bits : 16))
+        if converter.conversionSeconds > 4 * loop && converter.conversionSeconds > 0.1 {
+            d.add(t.position("adc_resolution_bits"), t.keyPath("adc_resolution_bits"),
+                  describe(Double(bits)) + "-bit conversions take " + describe(converter.conversionSeconds * 1000)
+                  + " ms, too slow for a " + describe(loop * 1000) + " ms loop (the reading would go stale); use 16 bits or less")
+        }
+        return converter
+    }
+    let die = read("die"), substrate = read("substrate"), chuck = read("chuck")
+    guard let die, let substrate, let chuck else { return nil }
+    return ThermocoupleSet(die: die, substrate: substrate, chuck: chuck)
+}
+
+private func readADC(_ s: inout Section, loop: Double, addresses: inout [(UInt8, String, TOMLPosition)],
+                     _ d: inout ConfigDiagnostics) -> AnalogConverter? {
+    let address = s.address("address", 0x48...0x4B, &d)
+    addresses.append((address, s.keyPath("address"), s.position("address")))
+    let rates = [8, 16, 32, 64, 128, 250, 475, 860]  // ADCDataRate raw-value order
+    let rateValue = s.integer("data_rate_sps", 8...860, default: 860, &d)
+    var rate = ADCDataRate.sps860
+    if let index = rates.firstIndex(of: rateValue) {
+        rate = ADCDataRate(rawValue: UInt8(index)) ?? .sps860
+    } else {
+        d.add(s.position("data_rate_sps"), s.keyPath("data_rate_sps"), "must be one of 8, 16, 32, 64, 128, 250, 475, 860")
+    }
+    // Two single-shot conversions (pressure and O2) must fit in one loop period.
+    if 2.0 / Double(rate.samplesPerSecond) > loop {
+        d.add(s.position("data_rate_sps"), s.keyPath("data_rate_sps"),
+              "two conversions at " + String(rate.samplesPerSecond) + " samples/s take longer than the loop period ("
+              + describe(loop * 1000) + " ms)")
+    }
+    let pressure = readAnalogChannel(&s, "pressure", unitWord: "torr", &d)
+    let oxygen = readAnalogChannel(&s, "o2", unitWord: "fraction", &d)
+    guard let pressure, let oxygen else { return nil }
+    if pressure.input == oxygen.input {
+        d.add(s.table.position, s.keyPath("o2.input"), "pressure and O2 are both on AIN" + String(pressure.input))
+        return nil
+    }
+    return AnalogConverter(address: address, dataRate: rate, pressure: pressure, oxygen: oxygen)
+}
+
+private func readAnalogChannel(_ parent: inout Section, _ role: String, unitWord: String,
+                               _ d: inout ConfigDiagnostics) -> AnalogChannel? {
+    guard var s = parent.section(role, &d) else { return nil }
+    let input = s.choice("input", ["AIN0", "AIN1", "AIN2", "AIN3"], &d) ?? 0
+    let scales = [6.144, 4.096, 2.048, 1.024, 0.512, 0.256]  // ADCFullScale raw-value order
+    let scaleValue = s.double("full_scale_v", 0.256...6.144, unit: "V", default: 4.096, &d)
+    var fullScale = ADCFullScale.volts4_096
+    if let index = scales.firstIndex(where: { abs($0 - scaleValue) < 1e-9 }) {
+        fullScale = ADCFullScale(rawValue: UInt8(index)) ?? .volts4_096
+    } else {
+        d.add(s.position("full_scale_v"), s.keyPath("full_scale_v"), "must be one of 6.144, 4.096, 2.048, 1.024, 0.512, 0.256")
+    }
+    let curves = role == "pressure" ? ["linear", "log_linear"] : ["linear"]
+    let curveIndex = s.choice("calibration", curves, &d) ?? 0
+    var curve = CalibrationCurve.linear(unitsPerVolt: 1, unitsAtZeroVolts: 0)
+    if curveIndex == 0 {
+        let slope = s.double(unitWord + "_per_v", -1e6...1e6, unit: unitWord + "/V", &d)
+        let offset = s.double(unitWord + "_at_0v", -1e6...1e6, unit: unitWord, default: 0, &d)
+        if slope == 0 { d.add(s.position(unitWord + "_per_v"), s.keyPath(unitWord + "_per_v"), "slope must not be 0") }
+        curve = .linear(unitsPerVolt: slope, unitsAtZeroVolts: offset)
+    } else {
+        let perDecade = s.double("volts_per_decade", 0.01...10, unit: "V", &d)
+        let atOne = s.double("volts_at_1_torr", -20...20, unit: "V", &d)
+        curve = .logLinear(voltsPerDecade: perDecade, voltsAtOneTorr: atOne)
+    }
+    let minimum = s.double("valid_min_v", -6.144...6.144, unit: "V", &d)
+    let maximum = s.double("valid_max_v", -6.144...6.144, unit: "V", &d)
+    if minimum >= maximum {
+        d.add(s.position("valid_max_v"), s.keyPath("valid_max_v"), "valid_max_v must be above valid_min_v")
+    } else if maximum > fullScale.volts {
+        d.add(s.position("valid_max_v"), s.keyPath("valid_max_v"),
+              "above the converter's full scale (" + describe(fullScale.volts) + " V): raise full_scale_v")
+    }
+    s.rejectUnknownKeys(&d)
+    guard minimum < maximum else { return nil }
+    return AnalogChannel(input: UInt8(input), fullScale: fullScale, curve: curve,
+                         minimumValidVolts: minimum, maximumValidVolts: maximum)
+}
+
+private let outputRoles = ["lamp", "chiller", "master_relay", "vacuum_valve", "nitrogen_valve", "vent_valve",
+                           "encapsulant_valve", "securement_release", "lead_lift"]
+
+private func readOutputs(_ s: inout Section, loop: Double, lines: inout [(UInt32, String, TOMLPosition)],
+                         _ d: inout ConfigDiagnostics) -> OutputLines? {
+    for key in s.keys where !outputRoles.contains(key) {
+        var message = "unknown output (outputs are " + quotedList(outputRoles) + ")"
+        if let suggestion = closest(to: key, in: outputRoles) { message = "unknown output (did you mean '" + suggestion + "'?)" }
+        d.add(s.position(key), s.keyPath(key), message)
+        _ = s.value(key)
+    }
+    func read(_ role: String, optional: Bool = false) -> OutputLine? {
+        guard var t = s.section(role, optional: optional, &d) else { return nil }
+        let line = t.integer("line", 0...1023, &d)
+        lines.append((UInt32(line), t.keyPath("line"), t.position("line")))
+        let active = t.choice("active", ["high", "low"], default: "high", &d) ?? 0
+        let safe = t.choice("safe", ["off", "on"], &d) ?? 0
+        let duty = role == "lamp" || role == "chiller"
+        var pwm: PWMSettings? = nil
+        if duty {
+            let period = t.double("pwm_period_s", 0.001...60, unit: "s", &d)
+            let minOn = t.double("pwm_min_on_s", 0...60, unit: "s", default: 0, &d)
+            let minOff = t.double("pwm_min_off_s", 0...60, unit: "s", default: 0, &d)
+            if minOn + minOff >= period {
+                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"), "period must exceed pwm_min_on_s + pwm_min_off_s")
+            } else if period < loop {
+                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"),
+                      "PWM period must not be shorter than the loop period (" + describe(loop) + " s)")
+            } else {
+                pwm = PWMSettings(periodSeconds: period, minimumOnSeconds: minOn, minimumOffSeconds: minOff)
+            }
+        } else {
+            for key in ["pwm_period_s", "pwm_min_on_s", "pwm_min_off_s"] where t.table[key] != nil {
+                _ = t.value(key)
+                d.add(t.position(key), t.keyPath(key), "only the lamp and the chiller are duty (PWM) outputs")
+            }
+        }
+        if safe == 1 && (role == "lamp" || role == "master_relay") {
+            d.add(t.position("safe"), t.keyPath("safe"), "the " + role + "'s safe state must be \"off\": "
+                  + "a fault must never leave the lamp powered")
+        }
+        t.rejectUnknownKeys(&d)
+        return OutputLine(lineOffset: UInt32(line), activeLevel: active == 0 ? .high : .low, safeOn: safe == 1, pwm: pwm)
+    }
+    let lamp = read("lamp"), chiller = read("chiller"), master = read("master_relay")
+    let vacuum = read("vacuum_valve"), nitrogen = read("nitrogen_valve"), vent = read("vent_valve")
+    let encapsulant = read("encapsulant_valve", optional: true)
+    let release = read("securement_release", optional: true), lift = read("lead_lift", optional: true)
+    guard let lamp, let chiller, let master, let vacuum, let nitrogen, let vent else { return nil }
+    return OutputLines(lamp: lamp, chiller: chiller, masterRelay: master, vacuumValve: vacuum, nitrogenValve: nitrogen,
+                       ventValve: vent, encapsulantValve: encapsulant, securementRelease: release, leadLift: lift)
+}
+
+private func readInputs(_ s: inout Section, loop: Double, lines: inout [(UInt32, String, TOMLPosition)],
+                        _ d: inout ConfigDiagnostics) -> InputLines? {
+    let roles = ["emergency_stop", "film_seal", "chiller_flow"]
+    for key in s.keys where !roles.contains(key) {
+        var message = "unknown input (inputs are " + quotedList(roles) + ")"
+        if let suggestion = closest(to: key, in: roles) { message = "unknown input (did you mean '" + suggestion + "'?)" }
+        d.add(s.position(key), s.keyPath(key), message)
+        _ = s.value(key)
+    }
+    func read(_ role: String) -> InputLine? {
+        guard var t = s.section(role, &d) else { return nil }
+        let line = t.integer("line", 0...1023, &d)
+        lines.append((UInt32(line), t.keyPath("line"), t.position("line")))
+        let active = t.choice("active", ["high", "low"], &d) ?? 0
+        let debounce = t.double("debounce_s", 0...1, unit: "s", default: 0.02, &d)
+        if role == "emergency_stop" && debounce > 0.1 {
+            d.add(t.position("debounce_s"), t.keyPath("debounce_s"), "an E-stop must be believed within 0.1 s")
+        }
+        t.rejectUnknownKeys(&d)
+        return InputLine(lineOffset: UInt32(line), activeLevel: active == 0 ? .high : .low, debounceSeconds: debounce)
+    }
+    let estop = read("emergency_stop"), seal = read("film_seal"), flow = read("chiller_flow")
+    guard let estop, let seal, let flow else { return nil }
+    return InputLines(emergencyStop: estop, filmSeal: seal, chillerFlow: flow)
+}
+
+/// Every plant parameter may be overridden; the defaults are PlantParameters.standard, whose
+/// sources are in docs/plant.md.
+private func readPlant(_ s: inout Section, _ p: inout PlantParameters, _ d: inout ConfigDiagnostics) {
+    s.override("ambient_c", 0...50, unit: "C", &p.ambientCelsius, &d)
+    s.override("ambient_pressure_torr", 500...800, unit: "Torr", &p.ambientPressureTorr, &d)
+    s.override("lamp_irradiance_w_per_m2", 1e3...1e7, unit: "W/m^2", &p.lampIrradianceWattsPerSquareMeter, &d)
+    s.override("lamp_filament_time_constant_s", 0.01...10, unit: "s", &p.lampFilamentTimeConstantSeconds, &d)
+    s.override("film_transmission", 0.05...1, unit: "(fraction)", &p.filmTransmission, &d)
+    s.override("die_reflectance", 0...0.95, unit: "(fraction)", &p.dieReflectance, &d)
+    s.override("silicon_transmitted_fraction", 0...0.95, unit: "(fraction)", &p.siliconTransmittedFraction, &d)
+    s.override("substrate_absorptivity", 0...1, unit: "(fraction)", &p.substrateAbsorptivity, &d)
+    s.override("exposed_substrate_area_m2", 0...1e-2, unit: "m^2", &p.exposedSubstrateAreaSquareMeters, &d)
+    s.override("die_area_m2", 1e-6...1e-2, unit: "m^2", &p.dieAreaSquareMeters, &d)
+    s.override("die_heat_capacity_j_per_k", 0.001...100, unit: "J/K", &p.dieHeatCapacityJoulesPerKelvin, &d)
+    s.override("die_emissivity", 0...1, unit: "(fraction)", &p.dieEmissivity, &d)
+    s.override("film_outside_convection_w_per_m2_k", 0...200, unit: "W/(m^2 K)", &p.filmOutsideConvectionWattsPerSquareMeterKelvin, &d)
+    s.override("solder_mass_kg", 1e-9...1e-3, unit: "kg", &p.solderMassKilograms, &d)
+    s.override("solder_latent_heat_j_per_kg", 1e3...1e6, unit: "J/kg", &p.solderLatentHeatJoulesPerKilogram, &d)
+    s.override("tip_contact_w_per_k", 0.001...10, unit: "W/K", &p.tipContactWattsPerKelvin, &d)
+    s.override("wetted_joint_w_per_k", 0.001...10, unit: "W/K", &p.wettedJointWattsPerKelvin, &d)
+    s.override("bump_w_per_k", 0.01...100, unit: "W/K", &p.bumpWattsPerKelvin, &d)
+    s.override("gap_gas_w_per_k_at_ambient", 0...1, unit: "W/K", &p.gapGasWattsPerKelvinAtAmbient, &d)
+    s.override("gap_gas_half_pressure_torr", 0.01...760, unit: "Torr", &p.gapGasHalfPressureTorr, &d)
+    s.override("substrate_heat_capacity_j_per_k", 0.001...100, unit: "J/K", &p.substrateHeatCapacityJoulesPerKelvin, &d)
+    s.override("substrate_to_chuck_w_per_k", 0.001...100, unit: "W/K", &p.substrateToChuckWattsPerKelvin, &d)
+    s.override("substrate_emissivity", 0...1, unit: "(fraction)", &p.substrateEmissivity, &d)
+    s.override("chamber_convection_at_ambient_w_per_m2_k", 0...100, unit: "W/(m^2 K)",
+               &p.chamberConvectionAtAmbientWattsPerSquareMeterKelvin, &d)
+    s.override("chuck_heat_capacity_j_per_k", 1...1e5, unit: "J/K", &p.chuckHeatCapacityJoulesPerKelvin, &d)
+    s.override("chuck_to_ambient_w_per_k", 0...100, unit: "W/K", &p.chuckToAmbientWattsPerKelvin, &d)
+    s.override("chuck_to_coolant_w_per_k", 0.01...1000, unit: "W/K", &p.chuckToCoolantWattsPerKelvin, &d)
+    s.override("coolant_heat_capacity_j_per_k", 1...1e6, unit: "J/K", &p.coolantHeatCapacityJoulesPerKelvin, &d)
+    s.override("coolant_to_ambient_w_per_k", 0...100, unit: "W/K", &p.coolantToAmbientWattsPerKelvin, &d)
+    s.override("chiller_capacity_w", 0...1e4, unit: "W", &p.chillerCapacityWatts, &d)
+    s.override("chiller_minimum_c", -40...30, unit: "C", &p.chillerMinimumCelsius, &d)
+    s.override("chamber_volume_l", 0.001...100, unit: "L", &p.chamberVolumeLiters, &d)
+    s.override("pump_speed_l_per_s", 0.001...1000, unit: "L/s", &p.pumpSpeedLitersPerSecond, &d)
+    s.override("pump_ultimate_torr", 1e-6...10, unit: "Torr", &p.pumpUltimateTorr, &d)
+    s.override("leak_torr_l_per_s", 0...10, unit: "Torr L/s", &p.leakTorrLitersPerSecond, &d)
+    s.override("nitrogen_flow_torr_l_per_s", 0.1...1e4, unit: "Torr L/s", &p.nitrogenFlowTorrLitersPerSecond, &d)
+    s.override("nitrogen_oxygen_fraction", 0...0.21, unit: "(fraction)", &p.nitrogenOxygenFraction, &d)
+    s.override("vent_conductance_l_per_s", 0.001...100, unit: "L/s", &p.ventConductanceLitersPerSecond, &d)
+    s.override("die_thermocouple_time_constant_s", 0.001...10, unit: "s", &p.dieThermocoupleTimeConstantSeconds, &d)
+    s.override("substrate_thermocouple_time_constant_s", 0.001...10, unit: "s", &p.substrateThermocoupleTimeConstantSeconds, &d)
+    s.override("chuck_thermocouple_time_constant_s", 0.001...10, unit: "s", &p.chuckThermocoupleTimeConstantSeconds, &d)
+    s.override("thermocouple_noise_c", 0...10, unit: "C", &p.thermocoupleNoiseCelsius, &d)
+    s.override("thermocouple_resolution_c", 0.001...1, unit: "C", &p.thermocoupleResolutionCelsius, &d)
+    s.override("thermocouple_conversion_s", 0.001...1, unit: "s", &p.thermocoupleConversionSeconds, &d)
+    s.override("stale_after_conversions", 1...100, unit: "(conversions)", &p.staleAfterConversions, &d)
+    s.override("gauge_relative_noise", 0...0.5, unit: "(fraction)", &p.gaugeRelativeNoise, &d)
+    s.override("gauge_min_torr", 1e-6...10, unit: "Torr", &p.gaugeMinTorr, &d)
+    s.override("gauge_max_torr", 100...10_000, unit: "Torr", &p.gaugeMaxTorr, &d)
+    s.override("gauge_time_constant_s", 0.001...10, unit: "s", &p.gaugeTimeConstantSeconds, &d)
+    s.override("oxygen_sensor_max_fraction", 0.01...1, unit: "(fraction)", &p.oxygenSensorMaxFraction, &d)
+    s.override("oxygen_sensor_noise_fraction", 0...0.01, unit: "(fraction)", &p.oxygenSensorNoiseFraction, &d)
+    s.override("oxygen_sensor_time_constant_s", 0.001...60, unit: "s", &p.oxygenSensorTimeConstantSeconds, &d)
+    s.override("oxygen_sensor_resolution_fraction", 1e-9...0.01, unit: "(fraction)", &p.oxygenSensorResolutionFraction, &d)
+    s.override("integration_step_s", 0.0001...0.1, unit: "s", &p.integrationStepSeconds, &d)
+}
+
+/// Rules that need both files: a recipe's optional steps need their actuators on the board.
+/// (The limits a recipe must respect were already applied while it was read.)
+public func checkRecipe(_ loaded: LoadedRecipe, file: String, against board: BoardDescription) -> [ConfigError] {
+    var d = ConfigDiagnostics(file: file)
+    guard let outputs = board.outputs else { return [] }  // an unwired simulated board has every actuator
+    let origin = TOMLPosition(line: 1, column: 1)
+    if loaded.recipe.encapsulation != nil && outputs.encapsulantValve == nil {
+        d.add(loaded.encapsulationPosition ?? origin, "encapsulation",
+              "board '" + board.name + "' has no [output.encapsulant_valve]; this recipe cannot inject")
+    }
+    if loaded.recipe.leadForming != nil && (outputs.securementRelease == nil || outputs.leadLift == nil) {
+        d.add(loaded.leadFormingPosition ?? origin, "lead_forming",
+              "board '" + board.name + "' lacks [output.securement_release] or [output.lead_lift]; this recipe cannot form leads")
+    }
+    return d.sortedErrors
+}
