@@ -172,14 +172,15 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         d.add(root.position, "gpio", "lines are configured but no [gpio] chip is")
     }
 
+    // Simulated and bench boards run BondPlant: `[plant]` overrides its standard parameters
+    // (all optional). A hardware board has no plant.
     let simulatedPlant = kind != .hardware
     board.plant = nil
-    if var s = top.section("plant", optional: !simulatedPlant, &d) {
-        if simulatedPlant {
-            var p = PlantParameters.standard
-            p.ambientPressureTorr = board.limits.ambientPressureTorr
+    if simulatedPlant {
+        var p = PlantParameters.standard
+        p.ambientPressureTorr = board.limits.ambientPressureTorr
+        if var s = top.section("plant", optional: true, &d) {
             readPlant(&s, &p, &d)
-            board.plant = p
             if p.ambientPressureTorr != board.limits.ambientPressureTorr {
                 d.add(s.position("ambient_pressure_torr"), s.keyPath("ambient_pressure_torr"),
                       "the plant's ambient pressure comes from limits.ambient_pressure_torr")
@@ -189,9 +190,10 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
                       "the plant's integration step must not exceed the loop period (" + describe(loop) + " s)")
             }
             s.rejectUnknownKeys(&d)
-        } else {
-            d.add(s.table.position, "plant", "a hardware board has no simulated plant (use kind = \"bench\" for a plant-backed board)")
         }
+        board.plant = p
+    } else if let s = top.section("plant", optional: true, &d) {
+        d.add(s.table.position, "plant", "a hardware board has no simulated plant (use kind = \"bench\" for a plant-backed board)")
     }
     top.rejectUnknownKeys(&d)
 

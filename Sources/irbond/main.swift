@@ -523,8 +523,10 @@ func loadConfiguration(boardPath: String?, recipePath: String?) -> LoadedConfigu
     }
     if !errors.isEmpty {
         for e in errors { writeStderr(e.description + "\n") }
-        let files = [boardPath, recipePath].compactMap { $0 }.map { "'" + $0 + "'" }.joined(separator: " and ")
-        fail(String(errors.count) + " error" + (errors.count == 1 ? "" : "s") + " in " + files + "; nothing was run")
+        var files: [String] = []
+        for e in errors where !files.contains("'" + e.file + "'") { files.append("'" + e.file + "'") }
+        let fileList = files.joined(separator: " and ")
+        fail(String(errors.count) + " error" + (errors.count == 1 ? "" : "s") + " in " + fileList + "; nothing was run")
     }
     return LoadedConfiguration(board: board, boardLabel: boardPath ?? "built-in, = Board/sim/board.toml",
                                recipe: recipe, recipeLabel: recipePath ?? "built-in, = Board/recipes/sac305-bt.toml")
