@@ -5,7 +5,7 @@
 //   BondCore   pure control core: units, PID, profile, sequencer, safety, the tick. Embedded-clean.
 //   BondPlant  pure physical plant model of the bonder and its sensors. Embedded-clean.
 //   BondBoard  pure board description and logic (PWM, debounce, calibration). Embedded-clean.
-//   CSystem    the only C code: the few libc calls the host program needs (files, clock).
+//   CSystem    the only C code: libc, libi2c and libgpiod calls (files, clock, I2C, GPIO, real time).
 //   BondSim    host-side simulation runner: bond record JSON, CSV log, control benchmark.
 //   irbond     the command-line program.
 import PackageDescription
@@ -21,19 +21,26 @@ let package = Package(
         .target(name: "BondPlant", dependencies: ["BondCore"], linkerSettings: [.linkedLibrary("m")]),
         // Board description (sensors, converters, lines, PWM, debounce, calibration curves) and
         // the board logic the loop runs: pure, Embedded-clean, allocation-free.
-        .target(name: "BondBoard", linkerSettings: [.linkedLibrary("m")]),
-        .target(name: "CSystem"),
+        .target(name: "BondBoard", dependencies: ["BondCore"], linkerSettings: [.linkedLibrary("m")]),
+        // The bench board's machine: BondPlant behind mock chip registers and GPIO lines. Embedded-clean.
+        .target(name: "BondBench", dependencies: ["BondCore", "BondPlant", "BondBoard"]),
+        // libgpiod v1 (Debian bookworm, Raspberry Pi OS bookworm) and libi2c: tools/lib.sh
+        // installs libgpiod-dev and libi2c-dev when they are missing.
+        .target(name: "CSystem", linkerSettings: [.linkedLibrary("gpiod"), .linkedLibrary("i2c")]),
         // TOML 1.0 parser for board and recipe files (issue 3): no Foundation, bounded input.
         .target(name: "TOML"),
         // Board and recipe files: schema, units, ranges, cross-field rules, every error reported.
         .target(name: "BondConfig", dependencies: ["TOML", "BondCore", "BondBoard", "BondPlant"]),
+        // The board on Linux (i2c-dev, libgpiod) and the real-time loop, over the CSystem shim.
+        .target(name: "BondLinux", dependencies: ["BondBoard", "BondCore", "CSystem"]),
         .target(name: "BondSim", dependencies: ["BondCore", "BondPlant"]),
-        .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "BondBoard", "CSystem", "TOML", "BondConfig"]),
+        .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "BondBoard", "BondBench", "BondLinux",
+                                                         "CSystem", "TOML", "BondConfig"]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondPlantTests", dependencies: ["BondPlant", "BondCore"]),
         .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim", "BondBoard", "BondPlant"]),
-        .testTarget(name: "BondBoardTests", dependencies: ["BondBoard"]),
+        .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant"]),
     ]
 )

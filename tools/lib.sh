@@ -11,6 +11,13 @@ require_swift() {
             exit 2
         fi
     fi
+    # Every Swift build links CSystem, which needs the libgpiod and libi2c headers and libraries.
+    require_build_packages
+}
+
+# The C libraries the CSystem target links (libgpiod v1, libi2c): installed when missing.
+require_build_packages() {
+    ensure_packages libgpiod-dev libi2c-dev
 }
 
 # Installs Debian packages that are missing: ensure_packages NAME...

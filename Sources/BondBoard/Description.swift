@@ -180,18 +180,18 @@ public enum ActiveLevel: Equatable, Sendable {
     public func level(_ on: Bool) -> Bool { self == .high ? on : !on }
 }
 
-/// Time-proportioning of a duty on an on/off output (see docs/board.md for why).
+/// How a duty becomes on/off levels on a switched output (DutyModulator; docs/board.md says why).
 public struct PWMSettings: Equatable, Sendable {
+    /// Slot length: the output is wholly on or off for each slot (a multiple of the loop period).
     public var periodSeconds: Double
-    /// Shortest on pulse: below it a cycle stays off (the SSR would not fire a whole mains half-cycle).
+    /// Shortest on time: once switched on, the output stays on at least this long.
     public var minimumOnSeconds: Double
-    /// Shortest off gap: below it a cycle stays on.
+    /// Shortest off time: once switched off, the output stays off at least this long.
     public var minimumOffSeconds: Double
 
     public init(periodSeconds: Double, minimumOnSeconds: Double, minimumOffSeconds: Double) {
-        precondition(periodSeconds > 0 && minimumOnSeconds >= 0 && minimumOffSeconds >= 0
-                     && minimumOnSeconds + minimumOffSeconds < periodSeconds,
-                     "PWM needs period > minimum on + minimum off")
+        precondition(periodSeconds > 0 && minimumOnSeconds >= 0 && minimumOffSeconds >= 0,
+                     "PWM needs a positive slot and non-negative minimum times")
         self.periodSeconds = periodSeconds
         self.minimumOnSeconds = minimumOnSeconds
         self.minimumOffSeconds = minimumOffSeconds

@@ -321,11 +321,13 @@ private func readOutputs(_ s: inout Section, loop: Double, lines: inout [(UInt32
             let period = t.double("pwm_period_s", 0.001...60, unit: "s", &d)
             let minOn = t.double("pwm_min_on_s", 0...60, unit: "s", default: 0, &d)
             let minOff = t.double("pwm_min_off_s", 0...60, unit: "s", default: 0, &d)
-            if minOn + minOff >= period {
-                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"), "period must exceed pwm_min_on_s + pwm_min_off_s")
-            } else if period < loop {
+            let slots = period / loop
+            if period < loop - 1e-12 {
                 d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"),
                       "PWM period must not be shorter than the loop period (" + describe(loop) + " s)")
+            } else if abs(slots - slots.rounded()) > 1e-6 {
+                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"),
+                      "PWM period must be a whole number of loop periods (" + describe(loop) + " s)")
             } else {
                 pwm = PWMSettings(periodSeconds: period, minimumOnSeconds: minOn, minimumOffSeconds: minOff)
             }
@@ -452,4 +454,14 @@ public func checkRecipe(_ loaded: LoadedRecipe, file: String, against board: Boa
               "board '" + board.name + "' lacks [output.securement_release] or [output.lead_lift]; this recipe cannot form leads")
     }
     return d.sortedErrors
+}
+
+extension BoardDescription {
+    /// The wiring as the drivers need it; nil for an unwired (simulated) board.
+    public var hardware: BoardHardware? {
+        guard let thermocouples, let adc, let outputs, let inputs, outputs.lamp.pwm != nil, outputs.chiller.pwm != nil
+        else { return nil }
+        return BoardHardware(thermocouples: thermocouples, adc: adc, outputs: outputs, inputs: inputs,
+                             loopPeriodSeconds: loopPeriodSeconds)
+    }
 }

@@ -19,6 +19,23 @@ public struct TickReport: Equatable, Sendable {
     public var lampFeedforwardDutyFraction: Double = 0
     public var solderLiquid = false
     public var tripped = false
+
+    public init() {}
+
+    init(timeSeconds: Double, step: StepKind?, values: ProcessValues, dieSetpointCelsius: Double?,
+         chuckSetpointCelsius: Double, command: OutputCommand, lampSource: LampSource,
+         lampFeedforwardDutyFraction: Double, solderLiquid: Bool, tripped: Bool) {
+        self.timeSeconds = timeSeconds
+        self.step = step
+        self.values = values
+        self.dieSetpointCelsius = dieSetpointCelsius
+        self.chuckSetpointCelsius = chuckSetpointCelsius
+        self.command = command
+        self.lampSource = lampSource
+        self.lampFeedforwardDutyFraction = lampFeedforwardDutyFraction
+        self.solderLiquid = solderLiquid
+        self.tripped = tripped
+    }
 }
 
 public struct BondController: Sendable {
@@ -52,10 +69,11 @@ public struct BondController: Sendable {
         sequencer.start(atSeconds: nowSeconds)
     }
 
-    /// Operator abort: the cycle ends and the safe state latches.
-    public mutating func abortCycle(atSeconds nowSeconds: Double) {
-        supervisor.latch(.operatorAbort, atSeconds: nowSeconds)
-        sequencer.abort(.operatorAbort, atSeconds: nowSeconds)
+    /// Abort from outside the tick (operator, stop signal, loop overrun): the cycle ends and
+    /// the safe state latches with `reason`.
+    public mutating func abortCycle(atSeconds nowSeconds: Double, reason: AbortReason = .operatorAbort) {
+        supervisor.latch(reason, atSeconds: nowSeconds)
+        sequencer.abort(reason, atSeconds: nowSeconds)
     }
 
     /// Operator reset after a trip: back to idle with a fresh record.

@@ -90,6 +90,12 @@ public enum AbortReason: Equatable, Sendable {
     case leakCheckFailed
     case entryConditionFailed(StepKind)
     case operatorAbort
+    /// SIGINT or SIGTERM reached the program (`irbond run`).
+    case stopSignal
+    /// The real-time loop missed its deadline too many times in a row.
+    case loopOverrun
+    /// The board's drivers could not drive an output line.
+    case outputFault
 
     /// A short stable identifier for records and logs.
     public var code: StaticString {
@@ -110,6 +116,9 @@ public enum AbortReason: Equatable, Sendable {
         case .leakCheckFailed: return "leak_check_failed"
         case .entryConditionFailed: return "entry_condition_failed"
         case .operatorAbort: return "operator_abort"
+        case .stopSignal: return "stop_signal"
+        case .loopOverrun: return "loop_overrun"
+        case .outputFault: return "output_fault"
         }
     }
 
@@ -132,6 +141,9 @@ public enum AbortReason: Equatable, Sendable {
         case .leakCheckFailed: return "pressure rose faster than the leak-rate limit with the vacuum valve closed"
         case .entryConditionFailed: return "step entry condition not met"
         case .operatorAbort: return "aborted by the operator"
+        case .stopSignal: return "stop signal (SIGINT or SIGTERM) received"
+        case .loopOverrun: return "control loop missed its deadline too many times in a row"
+        case .outputFault: return "an output line could not be driven"
         }
     }
 

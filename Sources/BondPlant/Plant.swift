@@ -36,6 +36,17 @@ public struct PlantState: Equatable, Sendable {
     public var oxygenPartialPressureTorr: Double
 
     public var oxygenFraction: Double { pressureTorr > 0 ? oxygenPartialPressureTorr / pressureTorr : 0 }
+
+    public init(dieCelsius: Double, substrateCelsius: Double, chuckCelsius: Double, coolantCelsius: Double,
+                solderCelsius: Double, pressureTorr: Double, oxygenPartialPressureTorr: Double) {
+        self.dieCelsius = dieCelsius
+        self.substrateCelsius = substrateCelsius
+        self.chuckCelsius = chuckCelsius
+        self.coolantCelsius = coolantCelsius
+        self.solderCelsius = solderCelsius
+        self.pressureTorr = pressureTorr
+        self.oxygenPartialPressureTorr = oxygenPartialPressureTorr
+    }
 }
 
 public struct Plant: Equatable, Sendable {

@@ -37,8 +37,53 @@ public struct RunTiming: Sendable {
 }
 
 public func bondRecordJSON(_ outcome: SimulationOutcome, timing: RunTiming? = nil) -> String {
-    let c = outcome.controller
-    let r = outcome.setup.recipe
+    let t = outcome.truth
+    var truth: [(String, String)] = [
+        ("die_peak_c", jsonNumber(t.diePeakCelsius)),
+        ("solder_peak_c", jsonNumber(t.solderPeakCelsius)),
+        ("solder_time_above_liquidus_s", jsonNumber(t.solderTimeAboveLiquidusSeconds)),
+        ("die_minus_substrate_min_while_solder_liquid_c", jsonNumber(t.differentialMinWhileSolderLiquidCelsius)),
+        ("substrate_max_c", jsonNumber(t.substrateMaxCelsius)),
+        ("chuck_max_c", jsonNumber(t.chuckMaxCelsius)),
+        ("pressure_max_while_lamp_on_torr", jsonNumber(t.pressureMaxWhileLampOnTorr)),
+        ("o2_partial_pressure_max_while_lamp_on_torr", jsonNumber(t.oxygenPartialPressureMaxWhileLampOnTorr)),
+        ("joints_wetted_fraction", jsonNumber(t.jointsWettedFraction)),
+        ("ticks", String(outcome.ticks)),
+        ("loop_period_s", jsonNumber(outcome.setup.loopPeriodSeconds)),
+    ]
+    if let timing {
+        truth.append(("wall_time_s", jsonNumber(timing.wallSeconds, significant: 4)))
+        let simulated = Double(outcome.ticks) * outcome.setup.loopPeriodSeconds
+        if timing.wallSeconds > 0 { truth.append(("speed_vs_real_time", jsonNumber(simulated / timing.wallSeconds, significant: 4))) }
+    }
+    let context = RecordContext(seed: outcome.setup.seed, recipeName: outcome.setup.recipeName, boardName: outcome.setup.boardName,
+                                strategy: outcome.setup.tuning.strategy, limits: outcome.setup.limits)
+    return bondRecordJSON(controller: outcome.controller, context: context, cycleSeconds: outcome.cycleSeconds,
+                          sections: [("truth", truth)])
+}
+
+/// What a record says about how the cycle was run.
+public struct RecordContext: Sendable {
+    public var seed: UInt64?
+    public var recipeName: String
+    public var boardName: String
+    public var strategy: ControlStrategy
+    public var limits: MachineLimits
+
+    public init(seed: UInt64?, recipeName: String, boardName: String, strategy: ControlStrategy, limits: MachineLimits) {
+        self.seed = seed
+        self.recipeName = recipeName
+        self.boardName = boardName
+        self.strategy = strategy
+        self.limits = limits
+    }
+}
+
+/// The bond record of any cycle (simulated or on a board); `sections` are appended as named
+/// JSON objects (the simulator's `truth`, the real-time loop's `loop`).
+public func bondRecordJSON(controller c: BondController, context: RecordContext, cycleSeconds: Double,
+                           sections: [(String, [(String, String)])]) -> String {
+    let r = c.configuration.recipe
     let s = c.statistics
     let verdict = c.verdict
     var abortReason: AbortReason? = nil
@@ -49,11 +94,11 @@ public func bondRecordJSON(_ outcome: SimulationOutcome, timing: RunTiming? = ni
     add("result", jsonString(verdict.result.name.text))
     add("abort_reason", abortReason.map { jsonString(describe($0)) } ?? "null")
     add("abort_code", abortReason.map { jsonString($0.code.text) } ?? "null")
-    add("duration_s", jsonNumber(outcome.cycleSeconds))
-    add("seed", String(outcome.setup.seed))
-    add("recipe", jsonString(outcome.setup.recipeName))
-    add("board", jsonString(outcome.setup.boardName))
-    add("controller", jsonString(strategyName(outcome.setup.tuning.strategy)))
+    add("duration_s", jsonNumber(cycleSeconds))
+    add("seed", context.seed.map { String($0) } ?? "null")
+    add("recipe", jsonString(context.recipeName))
+    add("board", jsonString(context.boardName))
+    add("controller", jsonString(strategyName(context.strategy)))
     add("die_peak_c", jsonNumber(s.diePeakCelsius))
     add("die_peak_target_c", jsonNumber(r.profile.peakCelsius))
     add("die_peak_tolerance_c", jsonNumber(r.profile.peakToleranceCelsius))
@@ -71,7 +116,7 @@ public func bondRecordJSON(_ outcome: SimulationOutcome, timing: RunTiming? = ni
     add("tg_c", jsonNumber(r.substrate.tgCelsius))
     add("tg_margin_c", jsonNumber(r.substrate.tgMarginCelsius))
     add("pressure_max_while_heating_torr", jsonNumber(s.pressureMaxWhileHeatingTorr))
-    add("ambient_pressure_torr", jsonNumber(outcome.setup.limits.ambientPressureTorr))
+    add("ambient_pressure_torr", jsonNumber(context.limits.ambientPressureTorr))
     add("heating_pressure_limit_torr", jsonNumber(r.atmosphere.heatingPressureMaxTorr))
     add("o2_partial_pressure_max_while_heating_torr", jsonNumber(s.oxygenPartialPressureMaxWhileHeatingTorr))
     add("o2_partial_pressure_limit_torr", jsonNumber(r.atmosphere.o2PartialPressureLimitTorr))
@@ -97,26 +142,9 @@ public func bondRecordJSON(_ outcome: SimulationOutcome, timing: RunTiming? = ni
     }
     add("checks", "[\n    " + checks.joined(separator: ",\n    ") + "\n  ]")
 
-    let t = outcome.truth
-    var truth: [(String, String)] = [
-        ("die_peak_c", jsonNumber(t.diePeakCelsius)),
-        ("solder_peak_c", jsonNumber(t.solderPeakCelsius)),
-        ("solder_time_above_liquidus_s", jsonNumber(t.solderTimeAboveLiquidusSeconds)),
-        ("die_minus_substrate_min_while_solder_liquid_c", jsonNumber(t.differentialMinWhileSolderLiquidCelsius)),
-        ("substrate_max_c", jsonNumber(t.substrateMaxCelsius)),
-        ("chuck_max_c", jsonNumber(t.chuckMaxCelsius)),
-        ("pressure_max_while_lamp_on_torr", jsonNumber(t.pressureMaxWhileLampOnTorr)),
-        ("o2_partial_pressure_max_while_lamp_on_torr", jsonNumber(t.oxygenPartialPressureMaxWhileLampOnTorr)),
-        ("joints_wetted_fraction", jsonNumber(t.jointsWettedFraction)),
-        ("ticks", String(outcome.ticks)),
-        ("loop_period_s", jsonNumber(outcome.setup.loopPeriodSeconds)),
-    ]
-    if let timing {
-        truth.append(("wall_time_s", jsonNumber(timing.wallSeconds, significant: 4)))
-        let simulated = Double(outcome.ticks) * outcome.setup.loopPeriodSeconds
-        if timing.wallSeconds > 0 { truth.append(("speed_vs_real_time", jsonNumber(simulated / timing.wallSeconds, significant: 4))) }
+    for (name, entries) in sections {
+        add(name, "{\n    " + entries.map { jsonString($0.0) + ": " + $0.1 }.joined(separator: ",\n    ") + "\n  }")
     }
-    add("truth", "{\n    " + truth.map { jsonString($0.0) + ": " + $0.1 }.joined(separator: ",\n    ") + "\n  }")
 
     return "{\n  " + fields.map { jsonString($0.0) + ": " + $0.1 }.joined(separator: ",\n  ") + "\n}\n"
 }

@@ -10,7 +10,8 @@ public enum TickLog {
         + "pressure_torr,o2_fraction,po2_torr,pressure_true_torr,po2_true_torr,solder_liquid,tripped,"
         + "estop,film_sealed,chiller_flow\n"
 
-    public static func row(_ r: TickReport, _ s: PlantState) -> String {
+    /// One row; the `_true` columns are empty when there is no plant (a real board).
+    public static func row(_ r: TickReport, _ plant: PlantState?) -> String {
         let v = r.values
         let c = r.command
         func opt(_ x: Double?, _ d: Int) -> String { x.map { fixed($0, d) } ?? "" }
@@ -20,18 +21,18 @@ public enum TickLog {
         fields.append(fixed(r.timeSeconds, 2))
         fields.append(r.step.map { $0.name.text } ?? "none")
         fields.append(opt(v.dieCelsius, 4)); fields.append(opt(v.substrateCelsius, 4)); fields.append(opt(v.chuckCelsius, 4))
-        fields.append(fixed(s.dieCelsius, 3)); fields.append(fixed(s.substrateCelsius, 3)); fields.append(fixed(s.chuckCelsius, 3))
-        fields.append(fixed(s.solderCelsius, 3))
+        fields.append(opt(plant?.dieCelsius, 3)); fields.append(opt(plant?.substrateCelsius, 3)); fields.append(opt(plant?.chuckCelsius, 3))
+        fields.append(opt(plant?.solderCelsius, 3))
         fields.append(opt(r.dieSetpointCelsius, 3)); fields.append(fixed(r.chuckSetpointCelsius, 2))
         fields.append(opt(v.differentialCelsius, 3))
         fields.append(fixed(c.lampDutyFraction, 4)); fields.append(fixed(r.lampFeedforwardDutyFraction, 4))
         fields.append(r.lampSource.name.text)
-        fields.append(fixed(s.lampOutputFraction, 4)); fields.append(fixed(c.chillerDutyFraction, 4))
+        fields.append(opt(plant?.lampOutputFraction, 4)); fields.append(fixed(c.chillerDutyFraction, 4))
         fields.append(flag(c.masterRelayClosed)); fields.append(flag(c.vacuumValveOpen)); fields.append(flag(c.nitrogenValveOpen))
         fields.append(flag(c.ventValveOpen)); fields.append(flag(c.encapsulantValveOpen)); fields.append(flag(c.securementReleased))
         fields.append(flag(c.leadLiftRaised))
         fields.append(opt(v.pressureTorr, 4)); fields.append(opt(v.oxygenFraction, 7)); fields.append(opt(v.oxygenPartialPressureTorr, 7))
-        fields.append(fixed(s.pressureTorr, 4)); fields.append(fixed(s.oxygenPartialPressureTorr, 7))
+        fields.append(opt(plant?.pressureTorr, 4)); fields.append(opt(plant?.oxygenPartialPressureTorr, 7))
         fields.append(flag(r.solderLiquid)); fields.append(flag(r.tripped))
         fields.append(flag(v.inputs.emergencyStopPressed)); fields.append(flag(v.inputs.filmSealed)); fields.append(flag(v.inputs.chillerFlowOK))
         return fields.joined(separator: ",") + "\n"
@@ -48,11 +49,12 @@ public enum TickLog {
             while s.count < 6 { s = " " + s }
             return s
         }
+        func number(_ x: Double?, _ digits: Int) -> String { x.map { jsonNumber($0, significant: digits) } ?? "---" }
         var time = fixed(r.timeSeconds, 1)
         while time.count < 6 { time = " " + time }
         return name + " t=" + time + " s  die" + t(v.dieCelsius) + " C  sub" + t(v.substrateCelsius) + " C  chuck"
-            + t(v.chuckCelsius) + " C  dT" + t(v.differentialCelsius) + " C  P " + jsonNumber(v.pressureTorr, significant: 3)
-            + " Torr  pO2 " + jsonNumber(v.oxygenPartialPressureTorr, significant: 2) + " Torr  lamp "
+            + t(v.chuckCelsius) + " C  dT" + t(v.differentialCelsius) + " C  P " + number(v.pressureTorr, 3)
+            + " Torr  pO2 " + number(v.oxygenPartialPressureTorr, 2) + " Torr  lamp "
             + fixed(r.command.lampDutyFraction * 100, 0) + "%"
     }
 }

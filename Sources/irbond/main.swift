@@ -275,10 +275,20 @@ func runSim(_ args: inout Arguments) -> Int32 {
 }
 
 func summary(_ outcome: SimulationOutcome, wallSeconds: Double) -> String {
-    let verdict = outcome.verdict
+    var lines = verdictLines(outcome.controller)
+
+    let simulated = Double(outcome.ticks) * outcome.setup.loopPeriodSeconds
+    lines.append("cycle " + fixed(outcome.cycleSeconds, 1) + " s simulated in " + fixed(wallSeconds * 1000, 1) + " ms wall ("
+                 + fixed(simulated / max(wallSeconds, 1e-9), 0) + "x real time, " + String(outcome.ticks) + " ticks)")
+    return lines.joined(separator: "\n")
+}
+
+/// "result: ..." and one line per check.
+func verdictLines(_ controller: BondController) -> [String] {
+    let verdict = controller.verdict
     var lines: [String] = []
     var head = "result: " + verdict.result.name.text
-    if case .aborted(let reason) = outcome.controller.phase { head += " (" + describe(reason) + ")" }
+    if case .aborted(let reason) = controller.phase { head += " (" + describe(reason) + ")" }
     lines.append(head)
     for i in 0..<verdict.checkCount {
         let c = verdict.checks[i]
@@ -286,10 +296,7 @@ func summary(_ outcome: SimulationOutcome, wallSeconds: Double) -> String {
         lines.append("  " + (c.ok ? "ok   " : "FAIL ") + c.name.text + " = " + jsonNumber(c.value, significant: 5) + "  ("
                      + c.comparison.symbol.text + " " + limit + ")")
     }
-    let simulated = Double(outcome.ticks) * outcome.setup.loopPeriodSeconds
-    lines.append("cycle " + fixed(outcome.cycleSeconds, 1) + " s simulated in " + fixed(wallSeconds * 1000, 1) + " ms wall ("
-                 + fixed(simulated / max(wallSeconds, 1e-9), 0) + "x real time, " + String(outcome.ticks) + " ticks)")
-    return lines.joined(separator: "\n")
+    return lines
 }
 
 // MARK: - irbond bench control
@@ -572,6 +579,7 @@ case "sim": status = runSim(&arguments)
 case "bench": status = runBench(&arguments)
 case "toml-decode": status = runTOMLDecode()
 case "check": status = runCheck(&arguments)
+case "run": status = runRun(&arguments)
 case "help", "--help", "-h": print(usage); status = 0
 default:
     if command.hasPrefix("--") {

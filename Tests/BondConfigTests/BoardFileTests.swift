@@ -62,7 +62,7 @@ struct BoardFileTests {
         #expect(abs(adc.pressure.curve.value(volts: 2.0) - 1) < 1e-12)
         let outputs = try #require(board.outputs)
         #expect(outputs.lamp == OutputLine(lineOffset: 17, activeLevel: .high, safeOn: false,
-                                           pwm: PWMSettings(periodSeconds: 0.5, minimumOnSeconds: 0.02, minimumOffSeconds: 0.02)))
+                                           pwm: PWMSettings(periodSeconds: 0.05, minimumOnSeconds: 0.05, minimumOffSeconds: 0.05)))
         #expect(outputs.vacuumValve.activeLevel == .low && outputs.chiller.safeOn)
         let inputs = try #require(board.inputs)
         #expect(inputs.filmSeal == InputLine(lineOffset: 20, activeLevel: .low, debounceSeconds: 0.05))

@@ -1,6 +1,7 @@
-// The only C in irbond: plain wrappers over the few libc calls the host program needs, with
-// stdint signatures that Swift (including Embedded Swift) can call directly. Issue 4 adds the
-// I2C and GPIO calls here, so that every Linux call stays in this one place.
+// The only C in irbond: plain wrappers over the libc, libi2c and libgpiod calls the program
+// needs, with stdint signatures that Swift (including Embedded Swift) can call directly: the
+// variadic open/ioctl, function-like ioctl macros, signal handlers, threads and atomics that
+// Swift cannot reach itself. Every Linux call of irbond is in this target.
 #ifndef IRBOND_CSYSTEM_H
 #define IRBOND_CSYSTEM_H
 
@@ -34,5 +35,99 @@ int32_t irb_isatty(int32_t fd);
 
 /// The text of an errno value (strerror).
 const char *irb_strerror(int32_t error);
+
+// MARK: - I2C (i2c-dev and libi2c's SMBus calls)
+
+/// Opens an I2C bus device (`/dev/i2c-N`). Returns a descriptor or -errno.
+int32_t irb_i2c_open(const char *path);
+
+/// Selects the 7-bit target address for the following transfers (ioctl I2C_SLAVE). 0 or -errno.
+int32_t irb_i2c_set_address(int32_t fd, uint8_t address);
+
+/// SMBus read word: the two bytes as the bus delivers them, first byte in the LOW half
+/// (0...65535), or -errno. Big-endian chips (MCP9600, ADS1115) need a byte swap.
+int32_t irb_i2c_read_word(int32_t fd, uint8_t reg);
+
+/// SMBus read byte data: 0...255 or -errno.
+int32_t irb_i2c_read_byte(int32_t fd, uint8_t reg);
+
+/// SMBus write byte data. 0 or -errno.
+int32_t irb_i2c_write_byte(int32_t fd, uint8_t reg, uint8_t value);
+
+/// SMBus write word data; the LOW half goes on the wire first. 0 or -errno.
+int32_t irb_i2c_write_word(int32_t fd, uint8_t reg, uint16_t value);
+
+// MARK: - GPIO (libgpiod v1; one backend, replaceable by a v2 one behind the same calls)
+
+/// Opens a GPIO chip by path (`/dev/gpiochip0`), name (`gpiochip0`) or label. NULL and *error = errno on failure.
+void *irb_gpio_chip_open(const char *chip, int32_t *error);
+void irb_gpio_chip_close(void *chip);
+/// Number of lines of the chip.
+uint32_t irb_gpio_chip_line_count(void *chip);
+/// The chip's label into `buffer` (NUL-terminated, truncated to `capacity`).
+void irb_gpio_chip_label(void *chip, char *buffer, size_t capacity);
+/// Offset of the line called `name` on this chip, or -1.
+int32_t irb_gpio_find_line(void *chip, const char *name);
+
+/// Requests one line as an output driven to `level` (0/1) at once. NULL and *error = errno on failure.
+void *irb_gpio_request_output(void *chip, uint32_t offset, const char *consumer, int32_t level, int32_t *error);
+/// Requests one line as an input. NULL and *error = errno on failure.
+void *irb_gpio_request_input(void *chip, uint32_t offset, const char *consumer, int32_t *error);
+/// Drives a requested output line. 0 or -errno.
+int32_t irb_gpio_set(void *line, int32_t level);
+/// Reads a requested line: 0, 1 or -errno.
+int32_t irb_gpio_get(void *line);
+/// Releases a requested line.
+void irb_gpio_release(void *line);
+
+// MARK: - Real time
+
+/// mlockall(MCL_CURRENT | MCL_FUTURE). 0 or -errno.
+int32_t irb_lock_memory(void);
+/// Touches `bytes` of stack so that the loop never page-faults on it.
+void irb_prefault_stack(size_t bytes);
+/// SCHED_FIFO at `priority` for the calling thread. 0 or an errno value.
+int32_t irb_set_fifo_priority(int32_t priority);
+/// Pins the calling thread to one CPU (-1: leave as is). 0 or an errno value.
+int32_t irb_set_cpu(int32_t cpu);
+
+// MARK: - Signals
+
+/// SIGINT and SIGTERM set a flag instead of killing the process (the loop then aborts in
+/// order). SIGPIPE is ignored. 0 or -errno.
+int32_t irb_install_stop_signals(void);
+/// The stop signal received (SIGINT 2, SIGTERM 15), or 0.
+int32_t irb_stop_signal(void);
+
+// MARK: - Watchdog (/dev/watchdog)
+
+/// Opens the watchdog and sets its timeout (WDIOC_SETTIMEOUT; rounded by the driver). fd or -errno.
+int32_t irb_watchdog_open(const char *path, int32_t timeout_seconds);
+/// WDIOC_KEEPALIVE. 0 or -errno.
+int32_t irb_watchdog_pet(int32_t fd);
+/// Magic close ('V'): disarms the watchdog and closes it.
+void irb_watchdog_close(int32_t fd);
+
+// MARK: - Threads and a lock-free single-producer single-consumer queue
+
+/// Starts a thread running `body(context)`. Returns a handle or NULL.
+void *irb_thread_start(void (*body)(void *), void *context);
+/// Joins and frees a thread started above.
+void irb_thread_join(void *thread);
+
+/// A bounded SPSC ring of `capacity` items of `item_size` bytes, allocated at start-up.
+void *irb_ring_create(uint32_t capacity, uint32_t item_size);
+void irb_ring_destroy(void *ring);
+/// Copies one item in; 1 if it fit, 0 if the ring was full (the producer never waits).
+int32_t irb_ring_push(void *ring, const void *item);
+/// Copies one item out; 1 if there was one, 0 if the ring was empty.
+int32_t irb_ring_pop(void *ring, void *item);
+
+// MARK: - Heap allocation counter
+
+/// Allocations (malloc, calloc, realloc, posix_memalign, aligned_alloc, memalign) made by the
+/// calling thread since it started counting. irbond's malloc family wraps glibc's.
+void irb_count_allocations(int32_t enabled);
+uint64_t irb_thread_allocations(void);
 
 #endif
