@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "BondConfig", dependencies: ["TOML", "BondCore", "BondBoard", "BondPlant"]),
         // The board on Linux (i2c-dev, libgpiod) and the real-time loop, over the CSystem shim.
         .target(name: "BondLinux", dependencies: ["BondBoard", "BondCore", "CSystem"]),
-        .target(name: "BondSim", dependencies: ["BondCore", "BondPlant"]),
+        .target(name: "BondSim", dependencies: ["BondCore", "BondPlant", "BondBoard"]),
         .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "BondBoard", "BondBench", "BondLinux",
                                                          "CSystem", "TOML", "BondConfig"]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim", "BondBoard", "BondPlant"]),
-        .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant"]),
+        .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant", "CSystem"]),
     ]
 )

@@ -2,6 +2,7 @@
 // tick, as fast as possible. The loop itself allocates nothing; the observer (progress line,
 // CSV log) is host-side code and may.
 
+import BondBoard
 import BondCore
 import BondPlant
 
@@ -21,6 +22,9 @@ public struct SimulationSetup: Sendable {
     public var maxCycleSeconds = 3600.0
     /// After an abort, keep simulating this long in the safe state (the log shows the parts cool).
     public var afterAbortSeconds = 10.0
+    /// When set, the lamp is switched on and off as the board's DutyModulator would (the plant
+    /// sees 0 or 1, not the duty): the ripple of `tools/bench pwm`. nil: an ideal continuous duty.
+    public var lampModulation: PWMSettings? = nil
 
     public init() {}
 
@@ -69,6 +73,8 @@ public struct SimulationOutcome: Sendable {
     public var board: SimulatedBoard
     public var truth: TruthStatistics
     public var ticks: Int
+    /// Lamp on/off switchings when the lamp was modulated (0 with an ideal duty).
+    public var lampEdges = 0
     /// Controller time when the cycle ended (complete or aborted).
     public var cycleSeconds: Double
 
@@ -86,6 +92,7 @@ public func runSimulation(_ setup: SimulationSetup,
     var board = SimulatedBoard(parameters: plant, faults: setup.faults, seed: setup.seed)
     var truth = TruthStatistics()
     let period = setup.loopPeriodSeconds
+    var modulated = ModulatedLamp(board: board, modulator: setup.lampModulation.map { DutyModulator(settings: $0) })
     let maxTicks = Int(setup.maxCycleSeconds / period) + 1
     var tick = 0
     var cycleSeconds = 0.0
@@ -93,9 +100,9 @@ public func runSimulation(_ setup: SimulationSetup,
     controller.startCycle(atSeconds: 0)
     while tick < maxTicks {
         let now = Double(tick) * period
-        controller.tick(board: &board, nowSeconds: now)
-        truth.update(board.plant.state, liquidus: plant.solderLiquidusCelsius, stepSeconds: period)
-        observe(controller.lastReport, board.plant.state)
+        controller.tick(board: &modulated, nowSeconds: now)
+        truth.update(modulated.board.plant.state, liquidus: plant.solderLiquidusCelsius, stepSeconds: period)
+        observe(controller.lastReport, modulated.board.plant.state)
         tick += 1
         if endTick == nil && controller.isFinished {
             cycleSeconds = now
@@ -109,6 +116,26 @@ public func runSimulation(_ setup: SimulationSetup,
         cycleSeconds = Double(tick) * period
         controller.abortCycle(atSeconds: cycleSeconds)
     }
-    return SimulationOutcome(setup: setup, controller: controller, board: board, truth: truth, ticks: tick,
-                             cycleSeconds: cycleSeconds)
+    return SimulationOutcome(setup: setup, controller: controller, board: modulated.board, truth: truth, ticks: tick,
+                             lampEdges: modulated.edges, cycleSeconds: cycleSeconds)
+}
+
+/// The simulated board, with the lamp optionally switched by a duty modulator.
+struct ModulatedLamp: SensorBank, OutputBank {
+    var board: SimulatedBoard
+    var modulator: DutyModulator?
+    var edges = 0
+    var lampOn = false
+
+    mutating func sample(atSeconds timeSeconds: Double) -> SensorFrame { board.sample(atSeconds: timeSeconds) }
+
+    mutating func apply(_ command: OutputCommand, atSeconds timeSeconds: Double) {
+        var c = command
+        if modulator != nil {
+            let on = c.masterRelayClosed && modulator!.level(dutyFraction: c.lampDutyFraction, atSeconds: timeSeconds)
+            c.lampDutyFraction = on ? 1 : 0
+            if on != lampOn { edges += 1; lampOn = on }
+        }
+        board.apply(c, atSeconds: timeSeconds)
+    }
 }

@@ -223,6 +223,25 @@ func runOnBoard<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription
         release(&io)
         fail("board start-up failed: " + describe(error) + "; outputs left in their safe state, nothing was run")
     }
+    // Warm-up: every sensor must give a valid reading before the cycle starts (an MCP9600's
+    // first conversion takes up to 320 ms). Real time, 10 ms steps, at most 2 s.
+    let warmStart = irb_monotonic_ns()
+    var warmSeconds = 0.0
+    var frame = io.sample(atSeconds: 0)
+    while warmSeconds < 2 {
+        let all = frame.dieCelsius.isValid && frame.substrateCelsius.isValid && frame.chuckCelsius.isValid
+            && frame.pressureTorr.isValid && frame.oxygenFraction.isValid
+        if all { break }
+        warmSeconds += 0.01
+        _ = irb_sleep_until_ns(warmStart + UInt64(warmSeconds * 1e9))
+        frame = io.sample(atSeconds: warmSeconds)
+    }
+    for channel in [SensorChannel.die, .substrate, .chuck, .pressure, .oxygen] where !frame.reading(channel).isValid {
+        io.driveSafe(atSeconds: warmSeconds)
+        release(&io)
+        fail("start-up: the " + channel.name.text + " gave no valid reading within 2 s (" + describe(frame.reading(channel))
+             + "); outputs left in their safe state, nothing was run")
+    }
     // Real-time set-up, each step reported; none of it is fatal unless asked.
     var realtimeNotes: [String] = []
     let locked = irb_lock_memory()
@@ -272,7 +291,7 @@ func runOnBoard<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription
     }
 
     var stats = LoopStatistics()
-    let cycleSeconds = realtimeLoop(&io, controller: &controller, logger: logger, period: period,
+    let cycleSeconds = realtimeLoop(&io, controller: &controller, logger: logger, period: period, startSeconds: warmSeconds,
                                     overrunTrip: board.realtime.overrunTripCount, watchdog: watchdog,
                                     options: options, stats: &stats, plantState: plantState)
     // Safe state, then release; the watchdog is disarmed only now.
@@ -337,7 +356,7 @@ func latencyJSON(_ h: MicrosecondHistogram) -> String {
 
 /// The loop itself. Allocation-free from its first tick to its last (counted).
 func realtimeLoop<B: BoardBackend>(_ io: inout BoardIO<B>, controller: inout BondController, logger: Logger, period: Double,
-                                   overrunTrip: Int, watchdog: Int32, options: RunOptions,
+                                   startSeconds: Double, overrunTrip: Int, watchdog: Int32, options: RunOptions,
                                    stats: inout LoopStatistics, plantState: (B) -> PlantState?) -> Double {
     let periodNs = UInt64((period * 1e9).rounded())
     let maxTicks = Int(options.maxCycleSeconds / period) + 1
@@ -350,14 +369,14 @@ func realtimeLoop<B: BoardBackend>(_ io: inout BoardIO<B>, controller: inout Bon
     var cycleSeconds = 0.0
     var stopHandled = false
     var tick = 0
-    controller.startCycle(atSeconds: 0)
+    controller.startCycle(atSeconds: startSeconds)
     irb_count_allocations(1)
     let start = irb_monotonic_ns()
     var deadline = start
     while true {
         let wake = irb_monotonic_ns()
         stats.wakeLatency.add(nanoseconds: wake > deadline ? wake - deadline : 0)
-        let now = Double(tick) * period
+        let now = startSeconds + Double(tick) * period
         if irb_stop_signal() != 0 && !stopHandled {
             stopHandled = true
             if !controller.isFinished {
@@ -400,7 +419,7 @@ func realtimeLoop<B: BoardBackend>(_ io: inout BoardIO<B>, controller: inout Bon
                 deadline += UInt64(missed) * periodNs
             }
             if consecutiveOverruns >= overrunTrip && !controller.isFinished {
-                controller.abortCycle(atSeconds: Double(tick) * period, reason: .loopOverrun)
+                controller.abortCycle(atSeconds: startSeconds + Double(tick) * period, reason: .loopOverrun)
             }
         } else {
             consecutiveOverruns = 0
@@ -409,8 +428,8 @@ func realtimeLoop<B: BoardBackend>(_ io: inout BoardIO<B>, controller: inout Bon
     }
     stats.loopAllocations = irb_thread_allocations()
     irb_count_allocations(0)
-    if cycleSeconds == 0 { cycleSeconds = Double(tick) * period }
-    return cycleSeconds
+    if cycleSeconds == 0 { cycleSeconds = startSeconds + Double(tick) * period }
+    return cycleSeconds - startSeconds
 }
 
 func describe(_ error: BoardStartError) -> String {

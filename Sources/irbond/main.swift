@@ -18,6 +18,11 @@ commands:
   sim                 run one bond cycle on the simulated bonder (the default command)
   bench control       control-quality benchmark: irbond vs a single-loop baseline
   bench sim           how long one whole default cycle takes to simulate
+  bench pwm           die ripple of the lamp's on/off modulation, by slot length
+  run                 run one bond cycle on a board in real time (--board FILE, a hardware or
+                      bench board; --recipe FILE)
+  probe               bring-up: which I2C devices answer, sensor readings, inputs (--board FILE;
+                      --toggle OUTPUT pulses one output, the lamp only with --allow-lamp)
   check               validate a board and a recipe (--board FILE, --recipe FILE; either may be
                       left to its default) and print the planned cycle and the limits in force
   toml-decode         TOML on standard input -> toml-test tagged JSON on standard output
@@ -46,6 +51,19 @@ sim options:
                         leak, n2-air, die-open, substrate-open, chuck-open, die-bus-error,
                         die-frozen, pressure-bus-error, o2-bus-error
   --quiet             no progress line
+
+run options:
+  --board FILE, --recipe FILE, --record PATH, --log PATH, --log-every N, --quiet   as for sim
+  --priority N        SCHED_FIFO priority (default: the board file's [realtime] priority)
+  --require-realtime  refuse to run when SCHED_FIFO cannot be had (default: warn and run)
+  --cpu N             pin the loop to CPU N
+  --loop-period S     override the board's loop period (the latency benchmark runs 0.001)
+  --duration S        stop after S seconds (benchmarks); exit 0 if the cycle was still running
+  --seed N, --fault SPEC   bench boards only: the plant's seed and injected faults
+  SIGINT or SIGTERM aborts the cycle in order: safe state, record and log completed, exit 3
+
+probe options:
+  --board FILE, --toggle OUTPUT, --allow-lamp, --pulse SECONDS (default 1)
 
 bench control options:
   --variants N        number of seeded plant variants (default 24, at most 1000)
@@ -302,10 +320,11 @@ func verdictLines(_ controller: BondController) -> [String] {
 // MARK: - irbond bench control
 
 func runBench(_ args: inout Arguments) -> Int32 {
-    guard let what = args.next(), what == "control" || what == "sim" else {
-        fail("bench: expected 'control' or 'sim'\n\n" + usage)
+    guard let what = args.next(), what == "control" || what == "sim" || what == "pwm" else {
+        fail("bench: expected 'control', 'sim' or 'pwm'\n\n" + usage)
     }
     if what == "sim" { return runSimBench(&args) }
+    if what == "pwm" { return runPWMBench() }
     var options = BenchmarkOptions()
     while let word = args.next() {
         switch word {
@@ -321,6 +340,55 @@ func runBench(_ args: inout Arguments) -> Int32 {
     writeStderr("\n")
     print(report.text)
     print("benchmark wall time: " + fixed(seconds(since: startNs), 2) + " s")
+    return 0
+}
+
+/// The ripple the lamp's on/off switching puts on the die: the default cycle with an ideal
+/// continuous duty against the same cycle (same seed) with the sigma-delta modulator at
+/// several slot lengths.
+func runPWMBench() -> Int32 {
+    func run(_ modulation: PWMSettings?) -> (SimulationOutcome, [Double], [Double]) {
+        var setup = SimulationSetup()
+        setup.lampModulation = modulation
+        var die: [Double] = []
+        var lamp: [Double] = []
+        let outcome = runSimulation(setup) { report, plant in
+            die.append(plant.dieCelsius)
+            lamp.append(report.step == .reflow ? plant.lampOutputFraction : -1)
+        }
+        return (outcome, die, lamp)
+    }
+    func peak(_ o: SimulationOutcome) -> String { o.controller.statistics.diePeakCelsius.map { fixed($0, 2) } ?? "-" }
+    func row(_ name: String, _ o: SimulationOutcome, _ rms: Double, _ worst: Double, _ pp: Double, _ edges: Int) -> String {
+        var text = pad(name, 32) + pad(o.verdict.result.name.text, 8) + pad(peak(o), 9)
+        text += pad(fixed(rms, 3), 15) + pad(fixed(worst, 2), 15) + pad(fixed(pp, 3), 13) + String(edges)
+        return text
+    }
+    let (ideal, idealDie, _) = run(nil)
+    var lines = ["lamp modulation: default cycle (SAC305 on BT, seed 1), 50 ms loop; die deviation = true die temperature",
+                 "minus the same cycle with an ideal continuous lamp duty; filament ripple = peak-to-peak lamp output in reflow",
+                 "",
+                 "modulation                      result  peak_c   die_dev_rms_c  die_dev_max_c  filament_pp  lamp_edges",
+                 row("ideal (continuous duty)", ideal, 0, 0, 0, 0)]
+    let cases: [(Double, Double)] = [(0.05, 0), (0.1, 0), (0.25, 0), (0.5, 0), (1.0, 0), (0.05, 0.2)]
+    for (slot, minimum) in cases {
+        let settings = PWMSettings(periodSeconds: slot, minimumOnSeconds: minimum, minimumOffSeconds: minimum)
+        let (outcome, die, lamp) = run(settings)
+        var sum = 0.0
+        var worst = 0.0
+        let n = min(die.count, idealDie.count)
+        for i in 0..<n {
+            let d = die[i] - idealDie[i]
+            sum += d * d
+            worst = max(worst, abs(d))
+        }
+        let inReflow = lamp.filter { $0 >= 0 }
+        let pp = (inReflow.max() ?? 0) - (inReflow.min() ?? 0)
+        var name = "sigma-delta " + fixed(slot * 1000, 0) + " ms slots"
+        if minimum > 0 { name += ", min " + fixed(minimum * 1000, 0) + " ms" }
+        lines.append(row(name, outcome, (sum / Double(max(n, 1))).squareRoot(), worst, pp, outcome.lampEdges))
+    }
+    print(lines.joined(separator: "\n"))
     return 0
 }
 
@@ -580,6 +648,7 @@ case "bench": status = runBench(&arguments)
 case "toml-decode": status = runTOMLDecode()
 case "check": status = runCheck(&arguments)
 case "run": status = runRun(&arguments)
+case "probe": status = runProbe(&arguments)
 case "help", "--help", "-h": print(usage); status = 0
 default:
     if command.hasPrefix("--") {

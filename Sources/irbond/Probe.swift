@@ -1,0 +1,153 @@
+// `irbond probe`: bring-up on a real board. Which configured I2C devices answer (with their
+// IDs), a few readings from each sensor, the input states, and on request one output pulsed.
+// Works on bench boards too (against the mock chips), which is how it is tested.
+
+import BondBench
+import BondBoard
+import BondConfig
+import BondCore
+import BondLinux
+import BondPlant
+import BondSim
+import CSystem
+
+func runProbe(_ args: inout Arguments) -> Int32 {
+    var boardPath: String? = nil
+    var toggle: String? = nil
+    var allowLamp = false
+    var pulseSeconds = 1.0
+    while let word = args.next() {
+        switch word {
+        case "--board": boardPath = args.value(for: word)
+        case "--toggle": toggle = args.value(for: word)
+        case "--allow-lamp": allowLamp = true
+        case "--pulse": pulseSeconds = parseDouble(args.value(for: word), option: word, range: 0.05...10)
+        default: fail("unknown probe option '" + word + "'\n\n" + usage)
+        }
+    }
+    guard let boardPath else { fail("irbond probe needs --board FILE") }
+    let configuration = loadConfiguration(boardPath: boardPath, recipePath: nil)
+    let board = configuration.board
+    guard board.kind != .simulated, let hardware = board.hardware else {
+        fail("'" + boardPath + "' is a simulated board: there is nothing to probe")
+    }
+    var role: OutputRole? = nil
+    if let toggle {
+        for r in 0..<OutputRole.count where OutputRole(rawValue: r)!.name.text == toggle { role = OutputRole(rawValue: r) }
+        guard let found = role, hardware.line(found) != nil else {
+            fail("--toggle: '" + toggle + "' is not an output of this board (outputs: lamp, chiller, master_relay, vacuum_valve, "
+                 + "nitrogen_valve, vent_valve, encapsulant_valve, securement_release, lead_lift)")
+        }
+        if (found == .lamp || found == .masterRelay) && !allowLamp {
+            fail("--toggle " + toggle + " can power the IR lamp: add --allow-lamp, with the film and parts in place and the area clear")
+        }
+    }
+    _ = irb_install_stop_signals()
+    if board.kind == .bench {
+        let backend = PlantBackedBackend(hardware: hardware, parameters: board.plant ?? .standard, faults: FaultPlan(), seed: 1)
+        var io = BoardIO(hardware: hardware, backend: backend)
+        return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds, release: { _ in })
+    }
+    let backend: LinuxBackend
+    do {
+        backend = try LinuxBackend(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
+                                   consumer: board.gpioConsumer, hardware: hardware)
+    } catch {
+        fail(error.message)
+    }
+    var io = BoardIO(hardware: hardware, backend: backend)
+    return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds, release: { io in io.backend.close() })
+}
+
+func probe<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription, toggle: OutputRole?, pulseSeconds: Double,
+                            release: (inout BoardIO<B>) -> Void) -> Int32 {
+    let hardware = io.hardware
+    var problems = 0
+    print("board: " + board.name + " (" + board.kind.word + ")")
+    io.driveSafe(atSeconds: 0)
+    print("outputs: all driven to their safe levels" + (io.outputErrors == 0 ? "" : " (" + String(io.outputErrors) + " errors)"))
+    io.backend.prepare(atSeconds: 0)
+    // Which devices answer.
+    let converters: [(String, ThermocoupleConverter)] = [("die", hardware.thermocouples.die),
+                                                          ("substrate", hardware.thermocouples.substrate),
+                                                          ("chuck", hardware.thermocouples.chuck)]
+    for (name, c) in converters {
+        let id = io.backend.readWord(address: c.address, register: MCP9600Register.deviceID)
+        if id < 0 {
+            print("  " + pad(name, 10) + hexByte(c.address) + "  no answer: " + errorText(id))
+            problems += 1
+        } else {
+            let word = bigEndianWord(id)
+            let idByte = UInt8(truncatingIfNeeded: word >> 8)
+            let kind = idByte == 0x40 ? "MCP9600" : (idByte == 0x41 ? "MCP9601" : "unknown device")
+            print("  " + pad(name, 10) + hexByte(c.address) + "  " + kind + " (ID " + hexByte(idByte) + ", revision "
+                  + hexByte(UInt8(truncatingIfNeeded: word)) + ")")
+            if idByte != 0x40 && idByte != 0x41 { problems += 1 }
+        }
+    }
+    let adcAnswer = io.backend.readWord(address: hardware.adc.address, register: ADS1115Register.configuration)
+    if adcAnswer < 0 {
+        print("  " + pad("ADS1115", 10) + hexByte(hardware.adc.address) + "  no answer: " + errorText(adcAnswer))
+        problems += 1
+    } else {
+        print("  " + pad("ADS1115", 10) + hexByte(hardware.adc.address) + "  answers (configuration " + hexWord(bigEndianWord(adcAnswer)) + ")")
+    }
+    if problems > 0 {
+        release(&io)
+        print("probe: " + String(problems) + " device(s) missing or wrong; check wiring, addresses and the bus")
+        return 1
+    }
+    if let error = io.start(atSeconds: 0) {
+        io.driveSafe(atSeconds: 0)
+        release(&io)
+        print("probe: start-up failed: " + describe(error))
+        return 1
+    }
+    // A few readings, 100 ms apart.
+    print("readings (5 samples, 100 ms apart):")
+    var t = 0.0
+    let start = irb_monotonic_ns()
+    for i in 0..<5 {
+        t = Double(i) * 0.1
+        _ = irb_sleep_until_ns(start + UInt64(t * 1e9))
+        let f = io.sample(atSeconds: t)
+        print("  t=" + fixed(t, 1) + " s  die " + describe(f.dieCelsius) + "  substrate " + describe(f.substrateCelsius)
+              + "  chuck " + describe(f.chuckCelsius) + "  pressure " + describe(f.pressureTorr) + " Torr ("
+              + fixed(io.adc.pressureVolts, 3) + " V)  O2 " + describe(f.oxygenFraction) + " (" + fixed(io.adc.oxygenVolts, 3) + " V)")
+    }
+    let f = io.sample(atSeconds: t + 0.1)
+    print("inputs: emergency stop " + (f.inputs.emergencyStopPressed ? "PRESSED" : "clear") + ", film "
+          + (f.inputs.filmSealed ? "sealed" : "NOT sealed") + ", chiller flow " + (f.inputs.chillerFlowOK ? "present" : "MISSING"))
+    if let role = toggle {
+        var command = OutputCommand.safe
+        switch role {
+        case .lamp: command.masterRelayClosed = true; command.lampDutyFraction = 1
+        case .masterRelay: command.masterRelayClosed = true
+        case .chiller: command.chillerDutyFraction = 1
+        case .vacuumValve: command.vacuumValveOpen = true
+        case .nitrogenValve: command.nitrogenValveOpen = true
+        case .ventValve: command.ventValveOpen = true
+        case .encapsulantValve: command.encapsulantValveOpen = true
+        case .securementRelease: command.securementReleased = true
+        case .leadLift: command.leadLiftRaised = true
+        }
+        if role == .chiller { command.chillerDutyFraction = 0 }  // the chiller's safe state is on: pulse it off
+        print("toggle: " + role.name.text + " " + (role == .chiller ? "off" : "on") + " for " + fixed(pulseSeconds, 2) + " s, then safe")
+        let pulseStart = irb_monotonic_ns()
+        var now = t + 0.2
+        while Double(irb_monotonic_ns() - pulseStart) / 1e9 < pulseSeconds && irb_stop_signal() == 0 {
+            io.apply(command, atSeconds: now)
+            now += 0.05
+            _ = irb_sleep_until_ns(irb_monotonic_ns() + 50_000_000)
+        }
+        io.driveSafe(atSeconds: now)
+    }
+    io.driveSafe(atSeconds: t + 10)
+    release(&io)
+    print("probe: ok" + (io.outputErrors == 0 ? "" : " (" + String(io.outputErrors) + " output errors)"))
+    return io.outputErrors == 0 ? 0 : 1
+}
+
+func hexWord(_ word: UInt16) -> String {
+    hexByte(UInt8(word >> 8)) + String(hexByte(UInt8(word & 0xFF)).dropFirst(2))
+}
