@@ -70,7 +70,7 @@ struct BoardFileTests {
     }
 
     @Test("every shipped recipe passes against every shipped board",
-          arguments: ["sim/board.toml", "rpi4/board.toml"], shippedRecipes)
+          arguments: ["sim/board.toml", "rpi4/board.toml", "bench/board.toml"], shippedRecipes)
     func recipesOnBoards(boardFile: String, recipeFile: String) throws {
         guard case .success(let board) = loadBoard(text: try boardText(boardFile), file: boardFile) else {
             Issue.record("\(boardFile) does not load")
