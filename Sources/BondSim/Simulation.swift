@@ -89,7 +89,7 @@ public func runSimulation(_ setup: SimulationSetup,
     var plant = setup.plant
     plant.solderSolidusCelsius = setup.recipe.alloy.solidusCelsius
     plant.solderLiquidusCelsius = setup.recipe.alloy.liquidusCelsius
-    var board = SimulatedBoard(parameters: plant, faults: setup.faults, seed: setup.seed)
+    let board = SimulatedBoard(parameters: plant, faults: setup.faults, seed: setup.seed)
     var truth = TruthStatistics()
     let period = setup.loopPeriodSeconds
     var modulated = ModulatedLamp(board: board, modulator: setup.lampModulation.map { DutyModulator(settings: $0) })

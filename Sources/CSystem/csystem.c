@@ -71,3 +71,31 @@ int64_t irb_read(int32_t fd, void *buffer, size_t capacity) {
 int32_t irb_isatty(int32_t fd) { return isatty(fd) ? 1 : 0; }
 
 const char *irb_strerror(int32_t error) { return strerror(error); }
+
+// glibc passes (argc, argv, envp) to the functions of .init_array, so the arguments are known
+// before main runs, in the host build and in the Embedded build alike.
+static int saved_argc;
+static char **saved_argv;
+
+__attribute__((constructor)) static void save_arguments(int argc, char **argv, char **envp) {
+    (void)envp;
+    saved_argc = argc;
+    saved_argv = argv;
+}
+
+int32_t irb_argument_count(void) { return saved_argc; }
+const char *irb_argument(int32_t index) { return (index >= 0 && index < saved_argc) ? saved_argv[index] : ""; }
+
+// Build identity: tools/build-release defines these; a SwiftPM build says so instead.
+#ifndef IRBOND_VERSION
+#define IRBOND_VERSION "0.5.0"
+#endif
+#ifndef IRBOND_COMMIT
+#define IRBOND_COMMIT "unknown (swift build)"
+#endif
+#ifndef IRBOND_TARGET
+#define IRBOND_TARGET ""
+#endif
+const char *irb_version(void) { return IRBOND_VERSION; }
+const char *irb_commit(void) { return IRBOND_COMMIT; }
+const char *irb_target(void) { return IRBOND_TARGET; }

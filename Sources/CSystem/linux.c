@@ -102,9 +102,12 @@ void irb_gpio_release(void *line) { if (line) gpiod_line_release(line); }
 int32_t irb_lock_memory(void) { return mlockall(MCL_CURRENT | MCL_FUTURE) < 0 ? -errno : 0; }
 
 void irb_prefault_stack(size_t bytes) {
-    // A volatile buffer the compiler cannot drop; touching each page maps it (and mlockall keeps it).
-    volatile unsigned char buffer[bytes];
-    for (size_t i = 0; i < bytes; i += 4096) buffer[i] = 0;
+    // Touching each page of a stack buffer maps it (and mlockall keeps it). The final read
+    // through a volatile pointer keeps the compiler from dropping the writes.
+    unsigned char buffer[bytes];
+    volatile unsigned char *touch = buffer;
+    for (size_t i = 0; i < bytes; i += 4096) touch[i] = 0;
+    (void)touch[0];
 }
 
 int32_t irb_set_fifo_priority(int32_t priority) {

@@ -116,8 +116,10 @@ func probe<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription, tog
               + fixed(io.adc.pressureVolts, 3) + " V)  O2 " + describe(f.oxygenFraction) + " (" + fixed(io.adc.oxygenVolts, 3) + " V)")
     }
     let f = io.sample(atSeconds: t + 0.1)
-    print("inputs: emergency stop " + (f.inputs.emergencyStopPressed ? "PRESSED" : "clear") + ", film "
-          + (f.inputs.filmSealed ? "sealed" : "NOT sealed") + ", chiller flow " + (f.inputs.chillerFlowOK ? "present" : "MISSING"))
+    let estop = f.inputs.emergencyStopPressed ? "PRESSED" : "clear"
+    let film = f.inputs.filmSealed ? "sealed" : "NOT sealed"
+    let flow = f.inputs.chillerFlowOK ? "present" : "MISSING"
+    print("inputs: emergency stop " + estop + ", film " + film + ", chiller flow " + flow)
     if let role = toggle {
         var command = OutputCommand.safe
         switch role {

@@ -27,6 +27,7 @@ commands:
                       left to its default) and print the planned cycle and the limits in force
   toml-decode         TOML on standard input -> toml-test tagged JSON on standard output
                       (exit 0), or a message on standard error (exit 1)
+  version             version, git commit, build mode (debug / release / embedded) and target
   help                this text
 
 sim options:
@@ -317,6 +318,8 @@ func verdictLines(_ controller: BondController) -> [String] {
     return lines
 }
 
+// The benchmarks are developer tools: the board's release binary leaves them out (size).
+#if !IRBOND_RELEASE
 // MARK: - irbond bench control
 
 func runBench(_ args: inout Arguments) -> Int32 {
@@ -423,6 +426,8 @@ func runSimBench(_ args: inout Arguments) -> Int32 {
     return 0
 }
 
+
+#endif
 // MARK: - irbond check
 
 /// Validates a board and a recipe and prints the planned cycle and the limits in force.
@@ -637,19 +642,55 @@ func runTOMLDecode() -> Int32 {
     }
 }
 
+// MARK: - Version
+
+/// "irbond 0.5.0, commit 1a2b3c4d5e6f, embedded build, aarch64-linux-gnu"
+func versionText() -> String {
+    #if hasFeature(Embedded)
+    let mode = "embedded"
+    #elseif DEBUG
+    let mode = "debug"
+    #else
+    let mode = "release"
+    #endif
+    var target = String(cString: irb_target())
+    if target.isEmpty {
+        #if arch(arm64)
+        target = "aarch64-linux-gnu"
+        #elseif arch(x86_64)
+        target = "x86_64-linux-gnu"
+        #elseif arch(arm)
+        target = "arm-linux-gnueabihf"
+        #else
+        target = "unknown"
+        #endif
+    }
+    return "irbond " + String(cString: irb_version()) + ", commit " + String(cString: irb_commit()) + ", " + mode
+        + " build, " + target
+}
+
 // MARK: - Entry
 
-var arguments = Arguments(words: Array(CommandLine.arguments.dropFirst()))
+// The command line through the shim (Embedded Swift has no CommandLine).
+var words: [String] = []
+for i in 1..<max(1, Int(irb_argument_count())) { words.append(String(cString: irb_argument(Int32(i)))) }
+var arguments = Arguments(words: words)
 let command = arguments.next() ?? "sim"
 let status: Int32
 switch command {
 case "sim": status = runSim(&arguments)
-case "bench": status = runBench(&arguments)
+case "bench":
+    #if IRBOND_RELEASE
+    fail("the benchmarks are not part of the release binary: run them from a development build (tools/bench)")
+    #else
+    status = runBench(&arguments)
+    #endif
 case "toml-decode": status = runTOMLDecode()
 case "check": status = runCheck(&arguments)
 case "run": status = runRun(&arguments)
 case "probe": status = runProbe(&arguments)
 case "help", "--help", "-h": print(usage); status = 0
+case "version", "--version": print(versionText()); status = 0
 default:
     if command.hasPrefix("--") {
         // Options without a command belong to the default command.

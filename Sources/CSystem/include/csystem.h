@@ -33,6 +33,15 @@ int64_t irb_read(int32_t fd, void *buffer, size_t capacity);
 /// 1 if `fd` is a terminal.
 int32_t irb_isatty(int32_t fd);
 
+/// The program's arguments, captured at start-up (argv[0] is the program).
+int32_t irb_argument_count(void);
+const char *irb_argument(int32_t index);
+
+/// Build identity: version, git commit and target triple (empty in SwiftPM builds).
+const char *irb_version(void);
+const char *irb_commit(void);
+const char *irb_target(void);
+
 /// The text of an errno value (strerror).
 const char *irb_strerror(int32_t error);
 
