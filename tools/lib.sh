@@ -22,15 +22,21 @@ require_build_packages() {
 
 # Installs Debian packages that are missing: ensure_packages NAME...
 ensure_packages() {
-    local missing=()
+    local missing=() native
+    native=$(dpkg --print-architecture)
     for p in "$@"; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+        # Qualify with the native architecture: with foreign architectures added (arm64,
+        # armhf for the release builds) an unqualified name is ambiguous to dpkg.
+        local q=$p
+        [[ "$p" == *:* ]] || q="$p:$native"
+        dpkg-query -W -f='${Status}' "$q" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     echo "irbond: installing ${missing[*]}" >&2
     local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
+    # A half-synced mirror index for one architecture must not stop the install of the others.
+    $sudo apt-get update -qq || echo "irbond: apt-get update reported errors; trying the install anyway" >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 

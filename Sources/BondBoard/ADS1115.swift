@@ -125,7 +125,7 @@ public struct ADS1115Reader: Equatable, Sendable {
     /// Converts a code to volts, checks the sensor's valid window and applies its curve.
     private mutating func store(_ role: AnalogRole, code: Int16, now: Double) {
         let channel = role == .pressure ? converter.pressure : converter.oxygen
-        let volts = Double(code) * channel.fullScale.volts / 32768
+        let volts = double(code) * channel.fullScale.volts / 32768
         let reading: Reading
         if volts < channel.minimumValidVolts {
             reading = role == .pressure ? .openCircuit : .outOfRange

@@ -107,7 +107,7 @@ public struct MCP9600Channel: Equatable, Sendable {
                 busErrors += 1
                 return .busError
             }
-            lastCelsius = Double(Int16(bitPattern: bigEndianWord(raw))) * 0.0625
+            lastCelsius = double(Int16(bitPattern: bigEndianWord(raw))) * 0.0625
             lastUpdateSeconds = now
             lastFault = decodeFault(flags)
         }

@@ -1,6 +1,7 @@
 // Reading typed configuration out of a TOML table, collecting every error (not just the first)
 // with the file, line, column and key path, and rejecting unknown keys with a "did you mean".
 
+import BondCore
 import TOML
 
 public struct ConfigError: Sendable {
@@ -64,7 +65,7 @@ struct Section {
         let number: Double
         switch v {
         case .float(let x): number = x
-        case .integer(let i): number = Double(i)
+        case .integer(let i): number = BondCore.double(i)
         default:
             d.add(position(key), keyPath(key), "expected a number in " + unit + ", found " + v.typeName)
             return range.lowerBound

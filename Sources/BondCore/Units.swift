@@ -40,3 +40,32 @@ public func lagCoefficient(timeConstantSeconds: Double, stepSeconds: Double) -> 
     if timeConstantSeconds <= 0 { return 1 }
     return stepSeconds / (timeConstantSeconds + stepSeconds)
 }
+
+// Integer to Double conversions for 32-bit targets. On armv7 only `Double(Int)` is a concrete
+// conversion; `Double(UInt32)`, `Double(Int16)`, `Double(UInt64)` and the like go through the
+// generic BinaryInteger path, which builds an Array of machine words: a heap allocation, which
+// Embedded Swift's -no-allocations rejects. These helpers give the same, correctly rounded,
+// results through `Double(Int)` on every target. (UInt64 shifts likewise: `&>>`, not `>>`.)
+
+/// UInt32 to Double, exact.
+@inline(__always)
+public func double(_ x: UInt32) -> Double {
+    x < 0x8000_0000 ? Double(Int(truncatingIfNeeded: x))
+                    : Double(Int(truncatingIfNeeded: x & 0x7FFF_FFFF)) + 2_147_483_648.0
+}
+
+/// Int16 to Double, exact.
+@inline(__always)
+public func double(_ x: Int16) -> Double { Double(Int(truncatingIfNeeded: x)) }
+
+/// UInt64 to Double, correctly rounded: two exact 32-bit halves and one rounding.
+@inline(__always)
+public func double(_ x: UInt64) -> Double {
+    double(UInt32(truncatingIfNeeded: x &>> 32)) * 4_294_967_296.0 + double(UInt32(truncatingIfNeeded: x))
+}
+
+/// Int64 to Double, correctly rounded.
+@inline(__always)
+public func double(_ x: Int64) -> Double {
+    x < 0 ? -double(0 &- UInt64(bitPattern: x)) : double(UInt64(bitPattern: x))
+}

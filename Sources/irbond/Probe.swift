@@ -137,7 +137,7 @@ func probe<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription, tog
         print("toggle: " + role.name.text + " " + (role == .chiller ? "off" : "on") + " for " + fixed(pulseSeconds, 2) + " s, then safe")
         let pulseStart = irb_monotonic_ns()
         var now = t + 0.2
-        while Double(irb_monotonic_ns() - pulseStart) / 1e9 < pulseSeconds && irb_stop_signal() == 0 {
+        while double(irb_monotonic_ns() - pulseStart) / 1e9 < pulseSeconds && irb_stop_signal() == 0 {
             io.apply(command, atSeconds: now)
             now += 0.05
             _ = irb_sleep_until_ns(irb_monotonic_ns() + 50_000_000)

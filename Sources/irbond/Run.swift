@@ -31,7 +31,7 @@ struct MicrosecondHistogram {
     var maximumMicroseconds = 0.0
 
     mutating func add(nanoseconds: UInt64) {
-        let us = Double(nanoseconds) / 1000
+        let us = double(nanoseconds) / 1000  // not Double(UInt64): allocates on 32-bit
         let bucket = Int(us)
         counts[bucket < MicrosecondHistogram.buckets ? bucket : MicrosecondHistogram.buckets] &+= 1
         total += 1

@@ -124,7 +124,7 @@ struct OutputFile {
 }
 
 func seconds(since startNs: UInt64) -> Double {
-    Double(irb_monotonic_ns() - startNs) / 1e9
+    double(irb_monotonic_ns() - startNs) / 1e9
 }
 
 // MARK: - Arguments
