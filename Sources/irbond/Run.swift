@@ -148,6 +148,8 @@ struct RunOptions {
     var quiet = false
     var priority: Int32? = nil
     var requireRealtime = false
+    /// Skip mlockall and SCHED_FIFO (emulators, development machines).
+    var noRealtime = false
     var cpu: Int32 = -1
     var loopPeriodSeconds: Double? = nil
     var seed: UInt64 = 1
@@ -172,6 +174,7 @@ func runRun(_ args: inout Arguments) -> Int32 {
         case "--quiet": options.quiet = true
         case "--priority": options.priority = Int32(parseDouble(args.value(for: word), option: word, range: 1...99))
         case "--require-realtime": options.requireRealtime = true
+        case "--no-realtime": options.noRealtime = true
         case "--cpu": options.cpu = Int32(parseDouble(args.value(for: word), option: word, range: 0...1023))
         case "--loop-period": options.loopPeriodSeconds = parseDouble(args.value(for: word), option: word, range: 0.0005...1)
         case "--seed": options.seed = parseUInt64(args.value(for: word), option: word)
@@ -244,12 +247,14 @@ func runOnBoard<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription
     }
     // Real-time set-up, each step reported; none of it is fatal unless asked.
     var realtimeNotes: [String] = []
-    let locked = irb_lock_memory()
-    if locked < 0 { realtimeNotes.append("mlockall failed: " + errorText(locked)) }
+    if options.noRealtime && options.requireRealtime { fail("--no-realtime and --require-realtime contradict each other") }
+    let locked = options.noRealtime ? -1 : irb_lock_memory()
+    if locked < 0 && !options.noRealtime { realtimeNotes.append("mlockall failed: " + errorText(locked)) }
     irb_prefault_stack(256 * 1024)
     let priority = options.priority ?? board.realtime.priority
-    let fifo = irb_set_fifo_priority(priority)
-    if fifo != 0 {
+    let fifo = options.noRealtime ? -1 : irb_set_fifo_priority(priority)
+    if options.noRealtime { realtimeNotes.append("--no-realtime: memory not locked, normal scheduling") }
+    if fifo != 0 && !options.noRealtime {
         let message = "cannot run at SCHED_FIFO priority " + String(priority) + ": " + errorText(fifo)
             + " (needs root or CAP_SYS_NICE and an RLIMIT_RTPRIO; the loop runs at normal priority, expect jitter)"
         if options.requireRealtime {

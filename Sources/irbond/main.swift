@@ -57,6 +57,7 @@ run options:
   --board FILE, --recipe FILE, --record PATH, --log PATH, --log-every N, --quiet   as for sim
   --priority N        SCHED_FIFO priority (default: the board file's [realtime] priority)
   --require-realtime  refuse to run when SCHED_FIFO cannot be had (default: warn and run)
+  --no-realtime       neither lock memory nor ask for SCHED_FIFO (emulators, development machines)
   --cpu N             pin the loop to CPU N
   --loop-period S     override the board's loop period (the latency benchmark runs 0.001)
   --duration S        stop after S seconds (benchmarks); exit 0 if the cycle was still running
