@@ -57,13 +57,7 @@ public struct BoardDescription: Equatable, Sendable {
 /// there are none.
 public func loadBoard(text: String, file: String) -> Result<BoardDescription, ConfigFailure> {
     var d = ConfigDiagnostics(file: file)
-    let root: TOMLTable
-    do {
-        root = try parseTOML(text)
-    } catch {
-        d.add(error.position, "", "TOML syntax: " + error.message)
-        return .failure(ConfigFailure(errors: d.sortedErrors))
-    }
+    guard let root = parseConfiguration(text, &d) else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     var top = Section(root, path: "")
     var board = BoardDescription.simulatedDefault
     board.name = top.string("name", &d)
@@ -137,11 +131,7 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         board.adc = readADC(&s, loop: loop, addresses: &i2cAddresses, &d)
         s.rejectUnknownKeys(&d)
     }
-    for (i, a) in i2cAddresses.enumerated() {
-        if let first = i2cAddresses[..<i].first(where: { $0.0 == a.0 }) {
-            d.add(a.2, a.1, "I2C address " + hex(a.0) + " is already used by " + first.1)
-        }
-    }
+    reportDuplicates(i2cAddresses, what: { "I2C address " + hex($0) }, &d)
     if (board.thermocouples != nil || board.adc != nil) && board.i2cBusPath == nil {
         d.add(root.position, "i2c", "sensors are configured but no [i2c] bus is")
     }
@@ -163,11 +153,7 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         board.inputs = readInputs(&s, loop: loop, lines: &lines, &d)
         s.rejectUnknownKeys(&d)
     }
-    for (i, l) in lines.enumerated() {
-        if let first = lines[..<i].first(where: { $0.0 == l.0 }) {
-            d.add(l.2, l.1, "GPIO line " + String(l.0) + " is already used by " + first.1)
-        }
-    }
+    reportDuplicates(lines, what: { "GPIO line " + String($0) }, &d)
     if (board.outputs != nil || board.inputs != nil) && board.gpioChipPath == nil {
         d.add(root.position, "gpio", "lines are configured but no [gpio] chip is")
     }
@@ -199,6 +185,16 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
 
     guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     return .success(board)
+}
+
+/// Reports every use of a value (an address, a line) after its first, at the later key.
+private func reportDuplicates<T: Equatable>(_ uses: [(T, String, TOMLPosition)], what: (T) -> String,
+                                            _ d: inout ConfigDiagnostics) {
+    for (i, use) in uses.enumerated() {
+        if let first = uses[..<i].first(where: { $0.0 == use.0 }) {
+            d.add(use.2, use.1, what(use.0) + " is already used by " + first.1)
+        }
+    }
 }
 
 // MARK: - Sections

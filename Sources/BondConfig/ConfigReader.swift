@@ -34,6 +34,16 @@ public struct ConfigDiagnostics: Sendable {
     }
 }
 
+/// The document's root table, or nil with the syntax error recorded.
+func parseConfiguration(_ text: String, _ d: inout ConfigDiagnostics) -> TOMLTable? {
+    do {
+        return try parseTOML(text)
+    } catch {
+        d.add(error.position, "", "TOML syntax: " + error.message)
+        return nil
+    }
+}
+
 /// One table of a configuration file, read key by key.
 struct Section {
     let table: TOMLTable

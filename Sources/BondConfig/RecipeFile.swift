@@ -23,13 +23,7 @@ public struct LoadedRecipe: Sendable {
 public func loadRecipe(text: String, file: String, limits: MachineLimits = MachineLimits())
     -> Result<LoadedRecipe, ConfigFailure> {
     var d = ConfigDiagnostics(file: file)
-    let root: TOMLTable
-    do {
-        root = try parseTOML(text)
-    } catch {
-        d.add(error.position, "", "TOML syntax: " + error.message)
-        return .failure(ConfigFailure(errors: d.sortedErrors))
-    }
+    guard let root = parseConfiguration(text, &d) else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     var top = Section(root, path: "")
     let name = top.string("name", &d)
     let ambient = limits.ambientPressureTorr

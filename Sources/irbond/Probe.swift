@@ -48,14 +48,7 @@ func runProbe(_ args: inout Arguments) -> Int32 {
         var io = BoardIO(hardware: hardware, backend: backend)
         return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds, release: { _ in })
     }
-    let backend: LinuxBackend
-    do {
-        backend = try LinuxBackend(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
-                                   consumer: board.gpioConsumer, hardware: hardware)
-    } catch {
-        fail(error.message)
-    }
-    var io = BoardIO(hardware: hardware, backend: backend)
+    var io = BoardIO(hardware: hardware, backend: openLinuxBoard(board, hardware))
     return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds, release: { io in io.backend.close() })
 }
 

@@ -204,16 +204,19 @@ func runRun(_ args: inout Arguments) -> Int32 {
         return runOnBoard(&io, board: board, configuration: configuration, options: options, record: record, log: log,
                           plantState: { $0.board.plant.state }, release: { _ in })
     }
-    let backend: LinuxBackend
+    var io = BoardIO(hardware: hardware, backend: openLinuxBoard(board, hardware))
+    return runOnBoard(&io, board: board, configuration: configuration, options: options, record: record, log: log,
+                      plantState: { _ in nil }, release: { io in io.backend.close() })
+}
+
+/// Opens the bus, the chip and every line of a hardware board, or exits 2 with the reason.
+func openLinuxBoard(_ board: BoardDescription, _ hardware: BoardHardware) -> LinuxBackend {
     do {
-        backend = try LinuxBackend(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
-                                   consumer: board.gpioConsumer, hardware: hardware)
+        return try LinuxBackend(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
+                                consumer: board.gpioConsumer, hardware: hardware)
     } catch {
         fail(error.message)
     }
-    var io = BoardIO(hardware: hardware, backend: backend)
-    return runOnBoard(&io, board: board, configuration: configuration, options: options, record: record, log: log,
-                      plantState: { _ in nil }, release: { io in io.backend.close() })
 }
 
 /// Brings the board up, runs the cycle, leaves it safe, writes the record. Exit status as `sim`.
