@@ -42,8 +42,13 @@ public struct BoardDescription: Equatable, Sendable {
     public var adc: AnalogConverter?
     public var outputs: OutputLines?
     public var inputs: InputLines?
-    /// The plant parameters of a simulated or bench board.
+    /// The plant parameters of a simulated or bench board (and, on a hardware board, of the
+    /// plant `irbond plant` emulates behind its wiring, e.g. Board/vm).
     public var plant: PlantParameters?
+    /// Lines given by name (`line_name`), by OutputRole / InputRole raw value; resolved on the
+    /// chip at start-up. nil: the offset in the description is used.
+    public var outputLineNames: [String?] = Array(repeating: nil, count: OutputRole.count)
+    public var inputLineNames: [String?] = Array(repeating: nil, count: InputRole.count)
 
     /// The built-in simulated bonder, equal to Board/sim/board.toml (a test pins the two together).
     public static let simulatedDefault = BoardDescription(
@@ -136,7 +141,7 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         d.add(root.position, "i2c", "sensors are configured but no [i2c] bus is")
     }
 
-    var lines: [(UInt32, String, TOMLPosition)] = []
+    var lines = LineUses()
     if var s = top.section("gpio", optional: !wired, &d) {
         board.gpioChipPath = s.string("chip", &d)
         board.gpioConsumer = s.string("consumer", default: "irbond", &d)
@@ -146,45 +151,73 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("output", optional: !wired, &d) {
-        board.outputs = readOutputs(&s, loop: loop, lines: &lines, &d)
+        board.outputs = readOutputs(&s, loop: loop, lines: &lines, names: &board.outputLineNames, &d)
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("input", optional: !wired, &d) {
-        board.inputs = readInputs(&s, loop: loop, lines: &lines, &d)
+        board.inputs = readInputs(&s, loop: loop, lines: &lines, names: &board.inputLineNames, &d)
         s.rejectUnknownKeys(&d)
     }
-    reportDuplicates(lines, what: { "GPIO line " + String($0) }, &d)
+    reportDuplicates(lines.offsets, what: { "GPIO line " + String($0) }, &d)
+    reportDuplicates(lines.names, what: { "GPIO line '" + $0 + "'" }, &d)
     if (board.outputs != nil || board.inputs != nil) && board.gpioChipPath == nil {
         d.add(root.position, "gpio", "lines are configured but no [gpio] chip is")
     }
 
     // Simulated and bench boards run BondPlant: `[plant]` overrides its standard parameters
-    // (all optional). A hardware board has no plant.
-    let simulatedPlant = kind != .hardware
-    board.plant = nil
-    if simulatedPlant {
-        var p = PlantParameters.standard
-        p.ambientPressureTorr = board.limits.ambientPressureTorr
-        if var s = top.section("plant", optional: true, &d) {
-            readPlant(&s, &p, &d)
-            if p.ambientPressureTorr != board.limits.ambientPressureTorr {
-                d.add(s.position("ambient_pressure_torr"), s.keyPath("ambient_pressure_torr"),
-                      "the plant's ambient pressure comes from limits.ambient_pressure_torr")
-            }
-            if p.integrationStepSeconds > loop {
-                d.add(s.position("integration_step_s"), s.keyPath("integration_step_s"),
-                      "the plant's integration step must not exceed the loop period (" + describe(loop) + " s)")
-            }
-            s.rejectUnknownKeys(&d)
+    // (all optional). On a hardware board the table is optional too: it describes the plant
+    // `irbond plant` emulates behind that board's wiring (the VM bench); `irbond run` ignores it.
+    var p = PlantParameters.standard
+    p.ambientPressureTorr = board.limits.ambientPressureTorr
+    let hasPlant = root["plant"] != nil
+    if var s = top.section("plant", optional: true, &d) {
+        readPlant(&s, &p, &d)
+        if p.ambientPressureTorr != board.limits.ambientPressureTorr {
+            d.add(s.position("ambient_pressure_torr"), s.keyPath("ambient_pressure_torr"),
+                  "the plant's ambient pressure comes from limits.ambient_pressure_torr")
         }
-        board.plant = p
-    } else if let s = top.section("plant", optional: true, &d) {
-        d.add(s.table.position, "plant", "a hardware board has no simulated plant (use kind = \"bench\" for a plant-backed board)")
+        if p.integrationStepSeconds > loop {
+            d.add(s.position("integration_step_s"), s.keyPath("integration_step_s"),
+                  "the plant's integration step must not exceed the loop period (" + describe(loop) + " s)")
+        }
+        s.rejectUnknownKeys(&d)
     }
+    board.plant = kind != .hardware || hasPlant ? p : nil
     top.rejectUnknownKeys(&d)
 
     guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     return .success(board)
+}
+
+/// GPIO lines claimed so far, by offset and by name, for the duplicate checks.
+struct LineUses {
+    var offsets: [(UInt32, String, TOMLPosition)] = []
+    var names: [(String, String, TOMLPosition)] = []
+}
+
+/// `line = offset` or `line_name = "name"` (resolved on the chip at start-up), not both.
+private func readLine(_ t: inout Section, _ lines: inout LineUses, name: inout String?, _ d: inout ConfigDiagnostics) -> UInt32 {
+    let hasOffset = t.table["line"] != nil, hasName = t.table["line_name"] != nil
+    if hasOffset && hasName {
+        d.add(t.position("line_name"), t.keyPath("line_name"), "give either line or line_name, not both")
+    }
+    if hasName {
+        let text = t.string("line_name", &d)
+        if text.isEmpty || text.utf8.count > 31 {
+            d.add(t.position("line_name"), t.keyPath("line_name"), "a line name is 1...31 characters")
+        }
+        lines.names.append((text, t.keyPath("line_name"), t.position("line_name")))
+        name = text
+        if hasOffset { _ = t.value("line") }
+        return 0
+    }
+    guard hasOffset else {
+        d.add(t.table.position, t.keyPath("line"), "missing (line = offset on the chip, or line_name = \"name\")")
+        return 0
+    }
+    let line = t.integer("line", 0...1023, &d)
+    lines.offsets.append((UInt32(line), t.keyPath("line"), t.position("line")))
+    return UInt32(line)
 }
 
 /// Reports every use of a value (an address, a line) after its first, at the later key.
@@ -297,7 +330,7 @@ private func readAnalogChannel(_ parent: inout Section, _ role: String, unitWord
 private let outputRoles = ["lamp", "chiller", "master_relay", "vacuum_valve", "nitrogen_valve", "vent_valve",
                            "encapsulant_valve", "securement_release", "lead_lift"]
 
-private func readOutputs(_ s: inout Section, loop: Double, lines: inout [(UInt32, String, TOMLPosition)],
+private func readOutputs(_ s: inout Section, loop: Double, lines: inout LineUses, names: inout [String?],
                          _ d: inout ConfigDiagnostics) -> OutputLines? {
     for key in s.keys where !outputRoles.contains(key) {
         var message = "unknown output (outputs are " + quotedList(outputRoles) + ")"
@@ -307,8 +340,7 @@ private func readOutputs(_ s: inout Section, loop: Double, lines: inout [(UInt32
     }
     func read(_ role: String, optional: Bool = false) -> OutputLine? {
         guard var t = s.section(role, optional: optional, &d) else { return nil }
-        let line = t.integer("line", 0...1023, &d)
-        lines.append((UInt32(line), t.keyPath("line"), t.position("line")))
+        let line = readLine(&t, &lines, name: &names[outputRoles.firstIndex(of: role)!], &d)
         let active = t.choice("active", ["high", "low"], default: "high", &d) ?? 0
         let safe = t.choice("safe", ["off", "on"], &d) ?? 0
         let duty = role == "lamp" || role == "chiller"
@@ -349,7 +381,7 @@ private func readOutputs(_ s: inout Section, loop: Double, lines: inout [(UInt32
                        ventValve: vent, encapsulantValve: encapsulant, securementRelease: release, leadLift: lift)
 }
 
-private func readInputs(_ s: inout Section, loop: Double, lines: inout [(UInt32, String, TOMLPosition)],
+private func readInputs(_ s: inout Section, loop: Double, lines: inout LineUses, names: inout [String?],
                         _ d: inout ConfigDiagnostics) -> InputLines? {
     let roles = ["emergency_stop", "film_seal", "chiller_flow"]
     for key in s.keys where !roles.contains(key) {
@@ -360,8 +392,7 @@ private func readInputs(_ s: inout Section, loop: Double, lines: inout [(UInt32,
     }
     func read(_ role: String) -> InputLine? {
         guard var t = s.section(role, &d) else { return nil }
-        let line = t.integer("line", 0...1023, &d)
-        lines.append((UInt32(line), t.keyPath("line"), t.position("line")))
+        let line = readLine(&t, &lines, name: &names[roles.firstIndex(of: role)!], &d)
         let active = t.choice("active", ["high", "low"], &d) ?? 0
         let debounce = t.double("debounce_s", 0...1, unit: "s", default: 0.02, &d)
         if role == "emergency_stop" && debounce > 0.1 {

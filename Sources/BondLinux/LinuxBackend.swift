@@ -19,7 +19,10 @@ public struct LinuxBackend: BoardBackend {
 
     /// Opens the bus and the chip and requests every line: outputs at their safe levels at once
     /// (so that taking a line never glitches it on), inputs as inputs.
-    public init(i2cBus: String, gpioChip: String, consumer: String, hardware: BoardHardware) throws(LinuxBoardError) {
+    /// `outputNames` / `inputNames` (by role raw value) name lines to look up on the chip
+    /// instead of the description's offsets (gpio-sim lines, boards with labelled lines).
+    public init(i2cBus: String, gpioChip: String, consumer: String, hardware: BoardHardware,
+                outputNames: [String?] = [], inputNames: [String?] = []) throws(LinuxBoardError) {
         let fd = irb_i2c_open(i2cBus)
         guard fd >= 0 else { throw LinuxBoardError(message: "cannot open I2C bus " + i2cBus + ": " + errorText(-fd)) }
         var error: Int32 = 0
@@ -33,8 +36,18 @@ public struct LinuxBackend: BoardBackend {
             let role = OutputRole(rawValue: r)!
             guard let line = hardware.line(role) else { continue }
             let level: Int32 = line.activeLevel.level(line.safeOn) ? 1 : 0
-            guard let handle = irb_gpio_request_output(chip, line.lineOffset, consumer, level, &error) else {
-                let message = "cannot request GPIO line " + String(line.lineOffset) + " (" + staticText(role.name)
+            var offset = line.lineOffset
+            if r < outputNames.count, let name = outputNames[r] {
+                let found = irb_gpio_find_line(chip, name)
+                guard found >= 0 else {
+                    close()
+                    throw LinuxBoardError(message: "GPIO chip " + gpioChip + " has no line named '" + name + "' ("
+                                          + staticText(role.name) + ")")
+                }
+                offset = UInt32(found)
+            }
+            guard let handle = irb_gpio_request_output(chip, offset, consumer, level, &error) else {
+                let message = "cannot request GPIO line " + String(offset) + " (" + staticText(role.name)
                     + ") as an output: " + errorText(error)
                 close()
                 throw LinuxBoardError(message: message)
@@ -43,9 +56,18 @@ public struct LinuxBackend: BoardBackend {
         }
         for r in 0..<InputRole.count {
             let role = InputRole(rawValue: r)!
-            let line = hardware.line(role)
-            guard let handle = irb_gpio_request_input(chip, line.lineOffset, consumer, &error) else {
-                let message = "cannot request GPIO line " + String(line.lineOffset) + " (" + staticText(role.name)
+            var offset = hardware.line(role).lineOffset
+            if r < inputNames.count, let name = inputNames[r] {
+                let found = irb_gpio_find_line(chip, name)
+                guard found >= 0 else {
+                    close()
+                    throw LinuxBoardError(message: "GPIO chip " + gpioChip + " has no line named '" + name + "' ("
+                                          + staticText(role.name) + ")")
+                }
+                offset = UInt32(found)
+            }
+            guard let handle = irb_gpio_request_input(chip, offset, consumer, &error) else {
+                let message = "cannot request GPIO line " + String(offset) + " (" + staticText(role.name)
                     + ") as an input: " + errorText(error)
                 close()
                 throw LinuxBoardError(message: message)

@@ -213,7 +213,8 @@ func runRun(_ args: inout Arguments) -> Int32 {
 func openLinuxBoard(_ board: BoardDescription, _ hardware: BoardHardware) -> LinuxBackend {
     do {
         return try LinuxBackend(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
-                                consumer: board.gpioConsumer, hardware: hardware)
+                                consumer: board.gpioConsumer, hardware: hardware,
+                                outputNames: board.outputLineNames, inputNames: board.inputLineNames)
     } catch {
         fail(error.message)
     }

@@ -21,6 +21,7 @@ commands:
   bench pwm           die ripple of the lamp's on/off modulation, by slot length
   run                 run one bond cycle on a board in real time (--board FILE, a hardware or
                       bench board; --recipe FILE)
+  plant               emulate the bonder behind gpio-sim and i2c-stub (the VM bench; see --gpio-sysfs)
   probe               bring-up: which I2C devices answer, sensor readings, inputs (--board FILE;
                       --toggle OUTPUT pulses one output, the lamp only with --allow-lamp)
   check               validate a board and a recipe (--board FILE, --recipe FILE; either may be
@@ -63,6 +64,10 @@ run options:
   --duration S        stop after S seconds (benchmarks); exit 0 if the cycle was still running
   --seed N, --fault SPEC   bench boards only: the plant's seed and injected faults
   SIGINT or SIGTERM aborts the cycle in order: safe state, record and log completed, exit 3
+
+plant options (the VM bench's plant process, docs/hil.md):
+  --board FILE, --recipe FILE, --gpio-sysfs DIR (gpio-sim chip folder), --seed N, --fault SPEC,
+  --estop-after-liquid S (press the E-stop S seconds after the solder melted), --duration S
 
 probe options:
   --board FILE, --toggle OUTPUT, --allow-lamp, --pulse SECONDS (default 1)
@@ -524,19 +529,25 @@ func describeWiring(_ board: BoardDescription) -> [String] {
                      + String(adc.pressure.input) + ", O2 AIN" + String(adc.oxygen.input))
     }
     if let outputs = board.outputs, let chip = board.gpioChipPath {
-        func one(_ name: String, _ line: OutputLine?) -> String? {
+        func one(_ name: String, _ role: OutputRole, _ line: OutputLine?) -> String? {
             guard let line else { return nil }
-            return name + " " + String(line.lineOffset) + (line.activeLevel == .low ? " (active low)" : "")
+            let at = board.outputLineNames[role.rawValue].map { "'" + $0 + "'" } ?? String(line.lineOffset)
+            return name + " " + at + (line.activeLevel == .low ? " (active low)" : "")
         }
-        let parts = [one("lamp", outputs.lamp), one("chiller", outputs.chiller), one("master relay", outputs.masterRelay),
-                     one("vacuum", outputs.vacuumValve), one("N2", outputs.nitrogenValve), one("vent", outputs.ventValve),
-                     one("encapsulant", outputs.encapsulantValve), one("release", outputs.securementRelease),
-                     one("lift", outputs.leadLift)].compactMap { $0 }
+        let parts = [one("lamp", .lamp, outputs.lamp), one("chiller", .chiller, outputs.chiller),
+                     one("master relay", .masterRelay, outputs.masterRelay), one("vacuum", .vacuumValve, outputs.vacuumValve),
+                     one("N2", .nitrogenValve, outputs.nitrogenValve), one("vent", .ventValve, outputs.ventValve),
+                     one("encapsulant", .encapsulantValve, outputs.encapsulantValve),
+                     one("release", .securementRelease, outputs.securementRelease),
+                     one("lift", .leadLift, outputs.leadLift)].compactMap { $0 }
         lines.append("  GPIO " + chip + " outputs: " + parts.joined(separator: ", "))
     }
     if let inputs = board.inputs {
-        lines.append("  inputs: E-stop " + String(inputs.emergencyStop.lineOffset) + ", film seal " + String(inputs.filmSeal.lineOffset)
-                     + ", chiller flow " + String(inputs.chillerFlow.lineOffset))
+        func at(_ role: InputRole, _ line: InputLine) -> String {
+            board.inputLineNames[role.rawValue].map { "'" + $0 + "'" } ?? String(line.lineOffset)
+        }
+        lines.append("  inputs: E-stop " + at(.emergencyStop, inputs.emergencyStop) + ", film seal " + at(.filmSeal, inputs.filmSeal)
+                     + ", chiller flow " + at(.chillerFlow, inputs.chillerFlow))
     }
     if board.plant != nil { lines.append("  simulated plant: [plant] of the board file (defaults: docs/plant.md)") }
     return lines
@@ -690,6 +701,7 @@ case "toml-decode": status = runTOMLDecode()
 case "check": status = runCheck(&arguments)
 case "run": status = runRun(&arguments)
 case "probe": status = runProbe(&arguments)
+case "plant": status = runPlant(&arguments)
 case "help", "--help", "-h": print(usage); status = 0
 case "version", "--version": print(versionText()); status = 0
 default:

@@ -70,7 +70,7 @@ struct BoardFileTests {
     }
 
     @Test("every shipped recipe passes against every shipped board",
-          arguments: ["sim/board.toml", "rpi4/board.toml", "bench/board.toml"], shippedRecipes)
+          arguments: ["sim/board.toml", "rpi4/board.toml", "bench/board.toml", "vm/board.toml"], shippedRecipes)
     func recipesOnBoards(boardFile: String, recipeFile: String) throws {
         guard case .success(let board) = loadBoard(text: try boardText(boardFile), file: boardFile) else {
             Issue.record("\(boardFile) does not load")
@@ -109,15 +109,35 @@ struct BoardFileTests {
         #expect(found.count == 7, "\(found.map(\.description))")
     }
 
-    @Test("a hardware board must be fully wired and has no plant")
+    @Test("a hardware board must be fully wired; a [plant] on it describes the emulated plant")
     func hardwareCompleteness() throws {
         var text = try boardText("rpi4/board.toml")
         text = text.replacingOccurrences(of: "[output.vent_valve]", with: "[output.vent_valv]")
-        text += "\n[plant]\nambient_c = 22\n"
         let found = boardErrors(text)
         #expect(found.contains { $0.keyPath == "output.vent_valv" && $0.message.contains("did you mean 'vent_valve'") })
         #expect(found.contains { $0.keyPath == "output.vent_valve" && $0.message.contains("missing table") })
-        #expect(found.contains { $0.keyPath == "plant" && $0.message.contains("no simulated plant") })
+        guard case .success(let plain) = loadBoard(text: try boardText("rpi4/board.toml"), file: "b.toml"),
+              case .success(let withPlant) = loadBoard(text: try boardText("rpi4/board.toml") + "\n[plant]\nchiller_capacity_w = 200\n",
+                                                        file: "b.toml")
+        else { Issue.record("rpi4 does not load"); return }
+        #expect(plain.plant == nil)
+        #expect(withPlant.plant?.chillerCapacityWatts == 200)
+    }
+
+    @Test("lines by name: line_name instead of line, names unique, not both")
+    func lineNames() throws {
+        var text = try boardText("rpi4/board.toml")
+        text = replacing(text, in: "[output.lamp]", "line = 17", with: "line_name = \"lamp\"")
+        guard case .success(let board) = loadBoard(text: text, file: "b.toml") else {
+            Issue.record("\(boardErrors(text).map(\.description))"); return
+        }
+        #expect(board.outputLineNames[OutputRole.lamp.rawValue] == "lamp")
+        #expect(board.outputLineNames[OutputRole.chiller.rawValue] == nil)
+        text = replacing(text, in: "[output.chiller]", "line = 22", with: "line_name = \"lamp\"")
+        text = replacing(text, in: "[input.film_seal]", "line = 20", with: "line = 20\nline_name = \"seal\"")
+        let found = boardErrors(text)
+        #expect(found.contains { $0.keyPath == "output.chiller.line_name" && $0.message.contains("'lamp' is already used by output.lamp.line_name") })
+        #expect(found.contains { $0.keyPath == "input.film_seal.line_name" && $0.message.contains("not both") })
     }
 
     @Test("plant parameters are read, ranged and tied to the loop period")

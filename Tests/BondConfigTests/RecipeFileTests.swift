@@ -7,7 +7,7 @@ import BondSim
 let recipesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Board/recipes")
 
-let shippedRecipes = ["sac305-bt.toml", "snpb-fr4.toml", "indium-bt.toml", "ausn-polyimide.toml", "bench-short.toml"]
+let shippedRecipes = ["sac305-bt.toml", "snpb-fr4.toml", "indium-bt.toml", "ausn-polyimide.toml", "bench-short.toml", "vm-short.toml"]
 
 func recipeText(_ name: String) throws -> String {
     try String(contentsOf: recipesDirectory.appendingPathComponent(name), encoding: .utf8)

@@ -1,0 +1,182 @@
+// `irbond plant`: the simulated bonder behind real kernel interfaces, for the VM bench (issue 6).
+// Runs as its own process next to `irbond run`: every 10 ms it reads what the controller drives
+// from gpio-sim's sysfs (`sim_gpioN/value`), advances BondPlant, and writes what the sensors
+// would report into i2c-stub through /dev/i2c-N (MCP9601 TH, status with the TH-update bit,
+// device ID; ADS1115 conversions for the input the controller selected), in the chips' byte
+// order. The inputs (E-stop, film seal, chiller flow) are set through `sim_gpioN/pull`.
+
+import BondBoard
+import BondConfig
+import BondCore
+import BondLinux
+import BondPlant
+import BondSim
+import CSystem
+
+func runPlant(_ args: inout Arguments) -> Int32 {
+    var boardPath: String? = nil
+    var recipePath: String? = nil
+    var sysfs: String? = nil
+    var seed: UInt64 = 1
+    var faults = FaultPlan()
+    var estopAfterLiquid: Double? = nil
+    var duration = 86_400.0
+    while let word = args.next() {
+        switch word {
+        case "--board": boardPath = args.value(for: word)
+        case "--recipe": recipePath = args.value(for: word)
+        case "--gpio-sysfs": sysfs = args.value(for: word)
+        case "--seed": seed = parseUInt64(args.value(for: word), option: word)
+        case "--fault": applyFault(args.value(for: word), to: &faults)
+        case "--estop-after-liquid": estopAfterLiquid = parseDouble(args.value(for: word), option: word, range: 0...600)
+        case "--duration": duration = parseDouble(args.value(for: word), option: word, range: 1...86_400)
+        default: fail("unknown plant option '" + word + "'\n\n" + usage)
+        }
+    }
+    guard let boardPath, let sysfs else { fail("irbond plant needs --board FILE and --gpio-sysfs DIR (the gpio-sim chip's sysfs folder)") }
+    let configuration = loadConfiguration(boardPath: boardPath, recipePath: recipePath)
+    let board = configuration.board
+    guard let hardware = board.hardware, let bus = board.i2cBusPath, let chipName = board.gpioChipPath else {
+        fail("'" + boardPath + "' has no wiring to emulate")
+    }
+    // Line offsets: by name on the chip where the board names them.
+    var error: Int32 = 0
+    guard let chip = irb_gpio_chip_open(chipName, &error) else { fail("cannot open GPIO chip " + chipName + ": " + errorText(error)) }
+    func offset(_ name: String?, _ fallback: UInt32) -> UInt32 {
+        guard let name else { return fallback }
+        let found = irb_gpio_find_line(chip, name)
+        if found < 0 { fail("GPIO chip " + chipName + " has no line named '" + name + "'") }
+        return UInt32(found)
+    }
+    var outputOffsets: [UInt32?] = []
+    for r in 0..<OutputRole.count {
+        let line = hardware.line(OutputRole(rawValue: r)!)
+        outputOffsets.append(line.map { offset(board.outputLineNames[r], $0.lineOffset) })
+    }
+    var inputOffsets: [UInt32] = []
+    for r in 0..<InputRole.count { inputOffsets.append(offset(board.inputLineNames[r], hardware.line(InputRole(rawValue: r)!).lineOffset)) }
+    irb_gpio_chip_close(chip)
+
+    let fd = irb_i2c_open(bus)
+    if fd < 0 { fail("cannot open " + bus + ": " + errorText(fd)) }
+    func write(_ address: UInt8, _ register: UInt8, word: UInt16) {
+        _ = irb_i2c_set_address(fd, address)
+        _ = irb_i2c_write_word(fd, register, smbusWord(bigEndian: word))
+    }
+    func write(_ address: UInt8, _ register: UInt8, byte: UInt8) {
+        _ = irb_i2c_set_address(fd, address)
+        _ = irb_i2c_write_byte(fd, register, byte)
+    }
+    func readWord(_ address: UInt8, _ register: UInt8) -> UInt16? {
+        _ = irb_i2c_set_address(fd, address)
+        let w = irb_i2c_read_word(fd, register)
+        return w < 0 ? nil : bigEndianWord(w)
+    }
+
+    var plant = board.plant ?? .standard
+    plant.solderSolidusCelsius = configuration.recipe.recipe.alloy.solidusCelsius
+    plant.solderLiquidusCelsius = configuration.recipe.recipe.alloy.liquidusCelsius
+    var simulated = SimulatedBoard(parameters: plant, faults: faults, seed: seed)
+    let converters = [hardware.thermocouples.die, hardware.thermocouples.substrate, hardware.thermocouples.chuck]
+    // Power-on registers: MCP9601 IDs, status clear, ADS1115 configuration at its reset value.
+    for c in converters {
+        write(c.address, MCP9600Register.deviceID, word: UInt16(MCP9600Register.mcp9601ID) << 8 | 0x10)
+        write(c.address, MCP9600Register.status, byte: 0)
+    }
+    write(hardware.adc.address, ADS1115Register.configuration, word: ADS1115Register.resetConfiguration)
+    var nextConversion = [0.0, 0.027, 0.053]
+    var pulls: [Int] = Array(repeating: -1, count: InputRole.count)
+    var liquidSince: Double? = nil
+    var buffer = [UInt8](repeating: 0, count: 8)
+    func lineValue(_ offset: UInt32) -> Bool {
+        let path = sysfs + "/sim_gpio" + String(offset) + "/value"
+        let f = irb_open_for_reading(path)
+        if f < 0 { fail("cannot read " + path + ": " + errorText(f)) }
+        let n = buffer.withUnsafeMutableBytes { irb_read(f, $0.baseAddress, $0.count) }
+        _ = irb_close(f)
+        return n > 0 && buffer[0] == UInt8(ascii: "1")
+    }
+    func setPull(_ offset: UInt32, _ high: Bool) {
+        let path = sysfs + "/sim_gpio" + String(offset) + "/pull"
+        let f = irb_open_for_writing(path)
+        if f < 0 { fail("cannot write " + path + ": " + errorText(f)) }
+        var text = high ? "pull-up" : "pull-down"
+        _ = text.withUTF8 { irb_write_all(f, $0.baseAddress, $0.count) }
+        _ = irb_close(f)
+    }
+    _ = irb_install_stop_signals()
+    writeStderr("irbond plant: emulating " + board.name + " on " + bus + " and " + sysfs + "\n")
+    let start = irb_monotonic_ns()
+    // 10 ms of wall time per round (the plant integrates its own 5 ms steps inside): fine enough
+    // for 50 ms PWM slots, and light enough for an emulated CPU. Late rounds are counted.
+    let step = 0.01
+    var now = 0.0
+    var lateRounds = 0
+    var worstLateSeconds = 0.0
+    while now < duration && irb_stop_signal() == 0 {
+        now += step
+        let deadline = start + UInt64(now * 1e9)
+        let wake = irb_monotonic_ns()
+        if wake > deadline + 10_000_000 {
+            lateRounds += 1
+            worstLateSeconds = max(worstLateSeconds, double(wake - deadline) / 1e9)
+        }
+        _ = irb_sleep_until_ns(deadline)
+        // What the controller drives, line by line (physical level -> logical state).
+        func on(_ role: OutputRole) -> Bool {
+            guard let line = hardware.line(role), let offset = outputOffsets[role.rawValue] else { return false }
+            return lineValue(offset) == line.activeLevel.level(true)
+        }
+        var command = OutputCommand(lampDutyFraction: on(.lamp) ? 1 : 0, chillerDutyFraction: on(.chiller) ? 1 : 0,
+                                    masterRelayClosed: on(.masterRelay), vacuumValveOpen: on(.vacuumValve),
+                                    nitrogenValveOpen: on(.nitrogenValve), ventValveOpen: on(.ventValve))
+        command.encapsulantValveOpen = on(.encapsulantValve)
+        simulated.apply(command, atSeconds: now)
+        var frame = simulated.sample(atSeconds: now)
+        if simulated.plant.state.solderLiquidFraction > 0 && liquidSince == nil { liquidSince = now }
+        if let delay = estopAfterLiquid, let since = liquidSince, now >= since + delay { frame.inputs.emergencyStopPressed = true }
+        // Inputs through the pull attribute.
+        let active = [frame.inputs.emergencyStopPressed, frame.inputs.filmSealed, frame.inputs.chillerFlowOK]
+        for r in 0..<InputRole.count {
+            let high = hardware.line(InputRole(rawValue: r)!).activeLevel.level(active[r])
+            if pulls[r] != (high ? 1 : 0) {
+                setPull(inputOffsets[r], high)
+                pulls[r] = high ? 1 : 0
+            }
+        }
+        // Thermocouples: one conversion per conversion period.
+        let readings = [frame.dieCelsius, frame.substrateCelsius, frame.chuckCelsius]
+        for i in 0..<3 where now >= nextConversion[i] {
+            nextConversion[i] += converters[i].conversionSeconds
+            var status: UInt8 = MCP9600Register.temperatureUpdate
+            switch readings[i] {
+            case .valid(let celsius):
+                let code = max(-32768, min(32767, (celsius / 0.0625).rounded()))
+                write(converters[i].address, MCP9600Register.hotJunction, word: UInt16(bitPattern: Int16(code)))
+            case .openCircuit, .outOfRange: status |= MCP9600Register.inputRangeOrOpen
+            case .shortCircuit: status |= MCP9600Register.shortCircuit
+            case .stale, .busError: continue  // a frozen or dead converter stops updating
+            }
+            write(converters[i].address, MCP9600Register.status, byte: status)
+        }
+        // ADS1115: the conversion register follows the input the controller last selected.
+        if let configuration = readWord(hardware.adc.address, ADS1115Register.configuration) {
+            let input = UInt8((configuration >> 12) & 7) &- 4
+            let isPressure = input == hardware.adc.pressure.input
+            let channel = isPressure ? hardware.adc.pressure : hardware.adc.oxygen
+            let reading = isPressure ? frame.pressureTorr : frame.oxygenFraction
+            var volts = 0.0
+            if case .valid(let value) = reading { volts = channel.curve.volts(value: value) ?? 0 }
+            if reading == .outOfRange { volts = channel.maximumValidVolts + 0.1 }
+            let fullScale = ADCFullScale(rawValue: UInt8((configuration >> 9) & 7))?.volts ?? 2.048
+            let code = max(-32768, min(32767, (volts / fullScale * 32768).rounded()))
+            write(hardware.adc.address, ADS1115Register.conversion, word: UInt16(bitPattern: Int16(code)))
+        }
+    }
+    _ = irb_close(fd)
+    let s = simulated.plant.state
+    writeStderr("irbond plant: stopped after " + fixed(now, 1) + " s (die " + fixed(s.dieCelsius, 1) + " C, pressure "
+                + jsonNumber(s.pressureTorr, significant: 3) + " Torr); " + String(lateRounds) + " rounds more than 10 ms late"
+                + (lateRounds > 0 ? " (worst " + fixed(worstLateSeconds * 1000, 1) + " ms)" : "") + "\n")
+    return 0
+}
