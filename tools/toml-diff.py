@@ -87,6 +87,30 @@ def main(binary, files, generated=300, seed=1):
                 if path.startswith("generated"): print(data.decode())
                 continue
         agree += 1
+    # The toml-test figures through the decoder interface: valid files against their expected
+    # tagged JSON, invalid files rejected.
+    valid_ok = valid_total = invalid_ok = invalid_total = 0
+    for path in files:
+        if "/tests/valid/" in path:
+            expected_path = path[:-5] + ".json"
+            try:
+                expected = plain(json.load(open(expected_path)))
+            except (OSError, ValueError):
+                continue
+            valid_total += 1
+            run = subprocess.run([binary, "toml-decode"], input=open(path, "rb").read(), capture_output=True)
+            try:
+                valid_ok += run.returncode == 0 and same(plain(json.loads(run.stdout)), expected)
+            except ValueError:
+                pass
+        elif "/tests/invalid/" in path:
+            invalid_total += 1
+            run = subprocess.run([binary, "toml-decode"], input=open(path, "rb").read(), capture_output=True)
+            invalid_ok += run.returncode == 1
+    if valid_total + invalid_total:
+        print(f"toml-test via irbond toml-decode: {valid_ok}/{valid_total} valid files decode to their expected JSON, "
+              f"{invalid_ok}/{invalid_total} invalid files rejected (exit 1)")
+        if valid_ok != valid_total or invalid_ok != invalid_total: disagree += 1
     print(f"toml-diff: {agree} of {len(documents)} documents agree ({len(files)} files, {generated} generated), {disagree} differ (irbond vs Python {sys.version.split()[0]} tomllib)")
     return 1 if disagree else 0
 
