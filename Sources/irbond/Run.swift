@@ -283,9 +283,8 @@ func runOnBoard<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription
     _ = irb_install_stop_signals()
 
     let period = board.loopPeriodSeconds
-    var config = ControllerConfiguration(loopPeriodSeconds: period, limits: board.limits, safety: board.safety,
+    let config = ControllerConfiguration(loopPeriodSeconds: period, limits: board.limits, safety: board.safety,
                                          tuning: ControlTuning(), recipe: configuration.recipe.recipe)
-    config.loopPeriodSeconds = period
     var controller = BondController(configuration: config)
     // Queue: 10 s of ticks (at most 16384 rows), allocated now.
     let capacity = min(16_384, max(256, Int(10 / period)))
@@ -347,8 +346,7 @@ func runOnBoard<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription
                  + " us, tick compute p50/p99 " + fixed(stats.compute.quantile(0.5), 0) + "/" + fixed(stats.compute.quantile(0.99), 0)
                  + " us, " + String(stats.rowsDropped) + " log rows dropped, " + String(stats.loopAllocations) + " heap allocations in the loop")
     print(lines.joined(separator: "\n"))
-    if let durationSeconds = options.durationSeconds, !controller.isFinished {
-        _ = durationSeconds
+    if options.durationSeconds != nil && !controller.isFinished {
         return 0  // a timed run (benchmark) stops before the cycle ends
     }
     switch controller.verdict.result {
