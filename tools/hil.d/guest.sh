@@ -27,7 +27,7 @@ echo "hil: gpio-sim chip $(cat $C/bank0/chip_name) at $SYSFS, i2c-stub on /dev/i
 
 B=/board.toml; R=/recipe.toml; ESTOP_IN_REFLOW=
 # One cycle: the plant in the background (with its extra options), the controller in front.
-# With ESTOP_IN_REFLOW set, the bench presses the E-stop (its gpio-sim line's pull) 2 s after the
+# With ESTOP_IN_REFLOW set, the bench presses the E-stop (its gpio-sim line's pull) 1 s after the
 # controller's progress line says reflow.
 cycle() {
     name=$1; shift
@@ -38,7 +38,7 @@ cycle() {
     run=$!
     if [ -n "$ESTOP_IN_REFLOW" ]; then
         while kill -0 $run 2>/dev/null && ! grep -q '^reflow' /tmp/$name.err; do usleep 200000; done
-        sleep 2
+        sleep 1
         echo pull-up > $SYSFS/sim_gpio9/pull     # line 9: emergency_stop, active high
         echo "hil: E-stop pressed: $(grep '^reflow' /tmp/$name.err | head -1 | cut -c1-40)..."
     fi
