@@ -36,15 +36,11 @@ public struct LinuxBackend: BoardBackend {
             let role = OutputRole(rawValue: r)!
             guard let line = hardware.line(role) else { continue }
             let level: Int32 = line.activeLevel.level(line.safeOn) ? 1 : 0
-            var offset = line.lineOffset
-            if r < outputNames.count, let name = outputNames[r] {
-                let found = irb_gpio_find_line(chip, name)
-                guard found >= 0 else {
-                    close()
-                    throw LinuxBoardError(message: "GPIO chip " + gpioChip + " has no line named '" + name + "' ("
-                                          + staticText(role.name) + ")")
-                }
-                offset = UInt32(found)
+            let name = r < outputNames.count ? outputNames[r] : nil
+            guard let offset = lineOffset(on: chip, named: name, fallback: line.lineOffset) else {
+                close()
+                throw LinuxBoardError(message: "GPIO chip " + gpioChip + " has no line named '" + (name ?? "") + "' ("
+                                      + staticText(role.name) + ")")
             }
             guard let handle = irb_gpio_request_output(chip, offset, consumer, level, &error) else {
                 let message = "cannot request GPIO line " + String(offset) + " (" + staticText(role.name)
@@ -56,15 +52,11 @@ public struct LinuxBackend: BoardBackend {
         }
         for r in 0..<InputRole.count {
             let role = InputRole(rawValue: r)!
-            var offset = hardware.line(role).lineOffset
-            if r < inputNames.count, let name = inputNames[r] {
-                let found = irb_gpio_find_line(chip, name)
-                guard found >= 0 else {
-                    close()
-                    throw LinuxBoardError(message: "GPIO chip " + gpioChip + " has no line named '" + name + "' ("
-                                          + staticText(role.name) + ")")
-                }
-                offset = UInt32(found)
+            let name = r < inputNames.count ? inputNames[r] : nil
+            guard let offset = lineOffset(on: chip, named: name, fallback: hardware.line(role).lineOffset) else {
+                close()
+                throw LinuxBoardError(message: "GPIO chip " + gpioChip + " has no line named '" + (name ?? "") + "' ("
+                                      + staticText(role.name) + ")")
             }
             guard let handle = irb_gpio_request_input(chip, offset, consumer, &error) else {
                 let message = "cannot request GPIO line " + String(offset) + " (" + staticText(role.name)
@@ -122,6 +114,14 @@ public struct LinuxBackend: BoardBackend {
         guard let line = inputLines[input.rawValue] else { return -19 }
         return irb_gpio_get(line)
     }
+}
+
+/// A line's offset: looked up by name on `chip` when the board names it, else the board's
+/// offset. nil when the chip has no line of that name.
+public func lineOffset(on chip: UnsafeMutableRawPointer, named name: String?, fallback: UInt32) -> UInt32? {
+    guard let name else { return fallback }
+    let found = irb_gpio_find_line(chip, name)
+    return found < 0 ? nil : UInt32(found)
 }
 
 /// strerror text of an errno value.

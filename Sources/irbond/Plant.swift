@@ -43,10 +43,10 @@ func runPlant(_ args: inout Arguments) -> Int32 {
     var error: Int32 = 0
     guard let chip = irb_gpio_chip_open(chipName, &error) else { fail("cannot open GPIO chip " + chipName + ": " + errorText(error)) }
     func offset(_ name: String?, _ fallback: UInt32) -> UInt32 {
-        guard let name else { return fallback }
-        let found = irb_gpio_find_line(chip, name)
-        if found < 0 { fail("GPIO chip " + chipName + " has no line named '" + name + "'") }
-        return UInt32(found)
+        guard let found = lineOffset(on: chip, named: name, fallback: fallback) else {
+            fail("GPIO chip " + chipName + " has no line named '" + (name ?? "") + "'")
+        }
+        return found
     }
     var outputOffsets: [UInt32?] = []
     for r in 0..<OutputRole.count {

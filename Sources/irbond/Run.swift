@@ -69,11 +69,8 @@ final class Logger {
     let ring: UnsafeMutableRawPointer
     var log: OutputFile?
     let logEvery: Int
-    let quiet: Bool
-    let interactive: Bool
+    var progress: ProgressDisplay
     var rows = 0
-    var lastStep: StepKind? = nil
-    var lastDrawNs: UInt64 = 0
     var finished = false
     var lastReport = TickReport()
 
@@ -85,8 +82,7 @@ final class Logger {
         self.ring = ring
         self.log = log
         self.logEvery = logEvery
-        self.quiet = quiet
-        interactive = irb_isatty(2) == 1 && !quiet
+        progress = ProgressDisplay(quiet: quiet)
         self.log?.write(TickLog.header)
     }
 
@@ -102,9 +98,7 @@ final class Logger {
             if entry.isFinal { finished = true; break }
             handle(entry)
         }
-        if !quiet && lastReport.step != nil || !quiet && lastReport.tripped {
-            writeStderr((interactive ? "\r" : "") + TickLog.progressLine(lastReport) + (interactive ? "\u{1B}[K\n" : "\n"))
-        }
+        progress.finish(lastReport)
     }
 
     private func handle(_ entry: LogEntry) {
@@ -112,18 +106,7 @@ final class Logger {
         if log != nil && rows % logEvery == 0 { log!.write(TickLog.row(r, entry.hasPlant ? entry.plant : nil)) }
         rows += 1
         lastReport = r
-        guard !quiet else { return }
-        if r.step != lastStep {
-            writeStderr((interactive ? "\r" : "") + TickLog.progressLine(r) + (interactive ? "\u{1B}[K\n" : "\n"))
-            lastStep = r.step
-            lastDrawNs = irb_monotonic_ns()
-        } else if interactive {
-            let now = irb_monotonic_ns()
-            if now - lastDrawNs > 100_000_000 {
-                writeStderr("\r" + TickLog.progressLine(r) + "\u{1B}[K")
-                lastDrawNs = now
-            }
-        }
+        progress.show(r)
     }
 
     /// Hands the final entry over (waiting for room: the loop has ended) and joins the thread.

@@ -97,6 +97,46 @@ func fail(_ message: String, status: Int32 = 2) -> Never {
 @_silgen_name("exit")
 func exit(_ status: Int32) -> Never
 
+/// The progress line on standard error: one line per step, redrawn in place (at most every
+/// 100 ms) on a terminal, and the final state at the end. Used by `sim` and by `run`'s logger.
+struct ProgressDisplay {
+    let enabled: Bool
+    let interactive: Bool
+    private var lastStep: StepKind? = nil
+    private var lastPrintedSeconds = -1.0
+    private var lastDrawNs: UInt64 = 0
+
+    init(quiet: Bool) {
+        enabled = !quiet
+        interactive = irb_isatty(2) == 1 && !quiet
+    }
+
+    private func line(_ r: TickReport) {
+        writeStderr((interactive ? "\r" : "") + TickLog.progressLine(r) + (interactive ? "\u{1B}[K\n" : "\n"))
+    }
+
+    mutating func show(_ r: TickReport) {
+        guard enabled else { return }
+        if r.step != lastStep {
+            line(r)
+            lastStep = r.step
+            lastPrintedSeconds = r.timeSeconds
+            lastDrawNs = irb_monotonic_ns()
+        } else if interactive {
+            let now = irb_monotonic_ns()
+            if now - lastDrawNs > 100_000_000 {
+                writeStderr("\r" + TickLog.progressLine(r) + "\u{1B}[K")
+                lastDrawNs = now
+            }
+        }
+    }
+
+    /// The final state, unless the last step change already printed it.
+    func finish(_ r: TickReport) {
+        if enabled && r.timeSeconds != lastPrintedSeconds { line(r) }
+    }
+}
+
 /// A file written in chunks, so a long log never sits whole in memory.
 struct OutputFile {
     let path: String
@@ -246,11 +286,8 @@ func runSim(_ args: inout Arguments) -> Int32 {
     var log = logPath.map { OutputFile(path: $0) }
     log?.write(TickLog.header)
 
-    let interactive = irb_isatty(2) == 1 && !quiet
     let startNs = irb_monotonic_ns()
-    var lastDrawNs: UInt64 = 0
-    var lastStep: StepKind? = nil
-    var lastPrintedSeconds = -1.0
+    var progress = ProgressDisplay(quiet: quiet)
     var tickIndex = 0
     if !quiet {
         writeStderr("irbond sim: " + setup.recipeName + " on the " + setup.boardName + ", seed " + String(setup.seed)
@@ -263,28 +300,10 @@ func runSim(_ args: inout Arguments) -> Int32 {
             let deadline = startNs + UInt64(report.timeSeconds / speed * 1e9)
             _ = irb_sleep_until_ns(deadline)
         }
-        guard !quiet else { return }
-        let stepChanged = report.step != lastStep
-        if stepChanged {
-            if interactive { writeStderr("\r" + TickLog.progressLine(report) + "\u{1B}[K\n") }
-            else { writeStderr(TickLog.progressLine(report) + "\n") }
-            lastStep = report.step
-            lastPrintedSeconds = report.timeSeconds
-            lastDrawNs = irb_monotonic_ns()
-        } else if interactive {
-            let now = irb_monotonic_ns()
-            if now - lastDrawNs > 100_000_000 {
-                writeStderr("\r" + TickLog.progressLine(report) + "\u{1B}[K")
-                lastDrawNs = now
-            }
-        }
+        progress.show(report)
     }
     let wall = seconds(since: startNs)
-    // The final state, unless the last step change already printed it.
-    let final = outcome.controller.lastReport
-    if !quiet && final.timeSeconds != lastPrintedSeconds {
-        writeStderr((interactive ? "\r" : "") + TickLog.progressLine(final) + (interactive ? "\u{1B}[K\n" : "\n"))
-    }
+    progress.finish(outcome.controller.lastReport)
 
     log?.close()
     if record != nil {
