@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "BondPlantTests", dependencies: ["BondPlant", "BondCore"]),
         .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
-        .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim", "BondBoard", "BondPlant"]),
+        .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim", "BondBoard", "BondBench", "BondPlant"]),
         .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant", "CSystem"]),
     ]
 )
