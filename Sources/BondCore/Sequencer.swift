@@ -89,12 +89,17 @@ public struct Sequencer: Sendable {
         InlineArray(repeating: StepRecord(kind: .sealCheck, startSeconds: 0, endSeconds: 0, outcome: .running))
     public private(set) var stepCount = 0
 
-    /// Solder state as judged from the measured die: liquid from liquidus until it reads
-    /// `solidifiedMarginCelsius` below the solidus again. The dT constraint holds meanwhile.
+    /// Solder state as judged from the joints (the observer's estimate; the measured die when
+    /// there is no model): liquid from liquidus until `solidifiedMarginCelsius` below the solidus
+    /// again. The dT constraint holds meanwhile.
     public private(set) var solderLiquid = false
     public private(set) var solderHasMelted = false
-    /// When the die first read liquidus.
+    /// When the joints first reached liquidus.
     public private(set) var liquidusReachedSeconds: Double? = nil
+    /// The joint and die temperatures when the solder solidified again (the mismatch strain
+    /// is frozen in then), estimated where a model runs.
+    public private(set) var solidifiedDieCelsius: Double? = nil
+    public private(set) var solidifiedSubstrateCelsius: Double? = nil
 
     // Per-step working state.
     private var purgeCyclesDone = 0
@@ -137,9 +142,11 @@ public struct Sequencer: Sendable {
     /// - Parameter dieSetpointCelsius: where the die profile stands (control's setpoint last
     ///   tick), nil while the lamp is not following a profile. Profile steps end on it, so a
     ///   transient of the measured die cannot end a ramp early.
-    public mutating func update(values: ProcessValues, dieSetpointCelsius: Double? = nil,
-                                nowSeconds: Double) -> SequencerDemand {
-        trackSolder(values: values, nowSeconds: nowSeconds)
+    /// - Parameter estimate: the observer's estimate of the true temperatures; when valid, the
+    ///   solder state, the ramp's end and the cool's end are judged on it (the thermocouples lag).
+    public mutating func update(values: ProcessValues, estimate: ThermalEstimate = ThermalEstimate(),
+                                dieSetpointCelsius: Double? = nil, nowSeconds: Double) -> SequencerDemand {
+        trackSolder(values: values, estimate: estimate, nowSeconds: nowSeconds)
         guard phase == .running, let current = step else {
             return SequencerDemand(chuckSetpointCelsius: recipe.substrate.chuckSetpointCelsius)
         }
@@ -151,8 +158,8 @@ public struct Sequencer: Sendable {
         // The securement, once released, and the lift, once raised, stay so to the end.
         demand.securementReleased = stepIndex(of: .releaseSecurement) != nil
         demand.leadLiftRaised = stepIndex(of: .liftLeads) != nil
-        if let next = run(current, values: values, dieSetpointCelsius: dieSetpointCelsius, nowSeconds: nowSeconds,
-                          demand: &demand) {
+        if let next = run(current, values: values, estimate: estimate, dieSetpointCelsius: dieSetpointCelsius,
+                          nowSeconds: nowSeconds, demand: &demand) {
             advance(from: current, to: next, values: values, nowSeconds: nowSeconds)
         }
         return demand
@@ -162,9 +169,11 @@ public struct Sequencer: Sendable {
 
     /// Runs one step for one tick: fills in the demand, returns the next step when this one's
     /// exit condition holds (or `nil` to stay). `.some(nil)` ends the cycle.
-    private mutating func run(_ current: StepKind, values: ProcessValues, dieSetpointCelsius: Double?,
-                              nowSeconds: Double, demand: inout SequencerDemand) -> StepKind?? {
+    private mutating func run(_ current: StepKind, values: ProcessValues, estimate: ThermalEstimate,
+                              dieSetpointCelsius: Double?, nowSeconds: Double, demand: inout SequencerDemand) -> StepKind?? {
         let atmosphere = recipe.atmosphere
+        let dieNow: Double? = estimate.valid ? estimate.dieCelsius : values.dieCelsius
+        let jointNow: Double? = estimate.valid ? estimate.jointCelsius : values.dieCelsius
         let profile = recipe.profile
         let elapsed = nowSeconds - stepStartSeconds
         switch current {
@@ -240,7 +249,7 @@ public struct Sequencer: Sendable {
         case .ramp:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.peakCelsius, rate: profile.rampRateCelsiusPerSecond)
-            if profileReached(profile.peakCelsius, setpoint: dieSetpointCelsius), let die = values.dieCelsius,
+            if profileReached(profile.peakCelsius, setpoint: dieSetpointCelsius), let die = dieNow,
                die >= profile.peakCelsius - profile.peakToleranceCelsius {
                 return .some(.reflow)
             }
@@ -250,8 +259,9 @@ public struct Sequencer: Sendable {
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.peakCelsius, rate: profile.rampRateCelsiusPerSecond)
             // Leave the peak early enough that cooling back to liquidus lands on the target
-            // time above liquidus, counted from the measured crossing.
-            let coolingSeconds = (profile.peakCelsius - recipe.alloy.liquidusCelsius) / profile.coolRateCelsiusPerSecond
+            // time above liquidus, counted from the joints' crossing.
+            let coolingSeconds = max(0, (jointNow ?? profile.peakCelsius) - recipe.alloy.liquidusCelsius)
+                / profile.coolRateCelsiusPerSecond
             if let crossed = liquidusReachedSeconds,
                nowSeconds - crossed >= profile.timeAboveLiquidusTargetSeconds - coolingSeconds {
                 return .some(.cool)
@@ -261,7 +271,7 @@ public struct Sequencer: Sendable {
         case .cool:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.coolEndCelsius, rate: profile.coolRateCelsiusPerSecond)
-            if let die = values.dieCelsius, !solderLiquid, die <= profile.coolEndCelsius + 5 {
+            if let die = dieNow, !solderLiquid, die <= profile.coolEndCelsius + 5 {
                 return .some(.backfill)
             }
             return nil
@@ -410,14 +420,16 @@ public struct Sequencer: Sendable {
         return nil
     }
 
-    private mutating func trackSolder(values: ProcessValues, nowSeconds: Double) {
-        guard let die = values.dieCelsius else { return }
-        if !solderLiquid && die >= recipe.alloy.liquidusCelsius {
+    private mutating func trackSolder(values: ProcessValues, estimate: ThermalEstimate, nowSeconds: Double) {
+        guard let joint = estimate.valid ? estimate.jointCelsius : values.dieCelsius else { return }
+        if !solderLiquid && joint >= recipe.alloy.liquidusCelsius {
             solderLiquid = true
             solderHasMelted = true
             if liquidusReachedSeconds == nil { liquidusReachedSeconds = nowSeconds }
-        } else if solderLiquid && die <= recipe.alloy.solidusCelsius - recipe.alloy.solidifiedMarginCelsius {
+        } else if solderLiquid && joint <= recipe.alloy.solidusCelsius - recipe.alloy.solidifiedMarginCelsius {
             solderLiquid = false
+            solidifiedDieCelsius = estimate.valid ? estimate.dieCelsius : values.dieCelsius
+            solidifiedSubstrateCelsius = estimate.valid ? estimate.substrateCelsius : values.substrateCelsius
         }
     }
 }

@@ -96,6 +96,14 @@ public enum AbortReason: Equatable, Sendable {
     case loopOverrun
     /// The board's drivers could not drive an output line.
     case outputFault
+    /// The lamp at full power cannot bring the die to the profile's target on this machine:
+    /// the die would settle this far short, C.
+    case lampSaturated(shortfallCelsius: Double)
+    /// Keeping the substrate below Tg holds the die this far short of the target, C.
+    case peakUnreachableBelowTg(shortfallCelsius: Double)
+    /// Before the solder melted, the machine answered differently from its model by more than
+    /// the health check allows: recalibrate.
+    case modelMismatch
 
     /// A short stable identifier for records and logs.
     public var code: StaticString {
@@ -119,6 +127,9 @@ public enum AbortReason: Equatable, Sendable {
         case .stopSignal: return "stop_signal"
         case .loopOverrun: return "loop_overrun"
         case .outputFault: return "output_fault"
+        case .lampSaturated: return "lamp_saturated"
+        case .peakUnreachableBelowTg: return "peak_unreachable_below_tg"
+        case .modelMismatch: return "model_mismatch"
         }
     }
 
@@ -144,6 +155,9 @@ public enum AbortReason: Equatable, Sendable {
         case .stopSignal: return "stop signal (SIGINT or SIGTERM) received"
         case .loopOverrun: return "control loop missed its deadline too many times in a row"
         case .outputFault: return "an output line could not be driven"
+        case .lampSaturated: return "the lamp at full power cannot bring the die to the target on this machine"
+        case .peakUnreachableBelowTg: return "the die cannot reach the target without the substrate reaching Tg"
+        case .modelMismatch: return "the machine no longer answers like its model (lamp or contact changed): recalibrate"
         }
     }
 

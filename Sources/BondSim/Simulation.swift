@@ -25,12 +25,14 @@ public struct SimulationSetup: Sendable {
     /// When set, the lamp is switched on and off as the board's DutyModulator would (the plant
     /// sees 0 or 1, not the duty): the ripple of `tools/bench pwm`. nil: an ideal continuous duty.
     public var lampModulation: PWMSettings? = nil
+    /// The machine model the controller runs on. nil: TEMPORARY during development, the oracle.
+    public var model: MachineModel? = nil
 
     public init() {}
 
     public var configuration: ControllerConfiguration {
         ControllerConfiguration(loopPeriodSeconds: loopPeriodSeconds, limits: limits, safety: safety,
-                                tuning: tuning, recipe: recipe)
+                                tuning: tuning, recipe: recipe, model: model ?? oracleModel(plant: plant))
     }
 }
 

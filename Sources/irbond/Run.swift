@@ -267,7 +267,8 @@ func runOnBoard<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription
 
     let period = board.loopPeriodSeconds
     let config = ControllerConfiguration(loopPeriodSeconds: period, limits: board.limits, safety: board.safety,
-                                         tuning: ControlTuning(), recipe: configuration.recipe.recipe)
+                                         tuning: ControlTuning(), recipe: configuration.recipe.recipe,
+                                         model: oracleModel(plant: board.plant ?? .standard))  // TEMPORARY: calibrated model next
     var controller = BondController(configuration: config)
     // Queue: 10 s of ticks (at most 16384 rows), allocated now.
     let capacity = min(16_384, max(256, Int(10 / period)))
