@@ -33,12 +33,15 @@ let package = Package(
         .target(name: "BondConfig", dependencies: ["TOML", "BondCore", "BondBoard", "BondPlant"]),
         // The board on Linux (i2c-dev, libgpiod) and the real-time loop, over the CSystem shim.
         .target(name: "BondLinux", dependencies: ["BondBoard", "BondCore", "CSystem"]),
-        .target(name: "BondSim", dependencies: ["BondCore", "BondPlant", "BondBoard"]),
+        // Identification (irbond calibrate): fits the machine model to the experiment's readings.
+        // Runs after the loop: may allocate; Embedded-compatible, no Foundation.
+        .target(name: "BondIdentify", dependencies: ["BondCore"]),
+        .target(name: "BondSim", dependencies: ["BondCore", "BondPlant", "BondBoard", "BondIdentify"]),
         .executableTarget(name: "irbond", dependencies: ["BondSim", "BondCore", "BondPlant", "BondBoard", "BondBench", "BondLinux",
-                                                         "CSystem", "TOML", "BondConfig"]),
+                                                         "CSystem", "TOML", "BondConfig", "BondIdentify"]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondPlantTests", dependencies: ["BondPlant", "BondCore"]),
-        .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant"]),
+        .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondCore", "BondPlant", "BondIdentify"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim", "BondBoard", "BondBench", "BondPlant"]),
         .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant", "CSystem"]),

@@ -117,14 +117,18 @@ public struct ControllerConfiguration: Equatable, Sendable {
     /// The machine as identified by `irbond calibrate`: the controller's only knowledge of it.
     /// Required by irbond's strategy; the single-loop baseline runs without one.
     public var model: MachineModel?
+    /// Set for `irbond calibrate`: the cycle runs the identification experiment instead of the
+    /// bonding steps (and needs no model: it is there to make one).
+    public var identification: IdentificationPlan?
 
     public init(loopPeriodSeconds: Double = 0.05, limits: MachineLimits = MachineLimits(),
                 safety: SafetySettings = SafetySettings(), tuning: ControlTuning = ControlTuning(),
-                recipe: Recipe = .sac305OnBT, model: MachineModel?) {
+                recipe: Recipe = .sac305OnBT, model: MachineModel?, identification: IdentificationPlan? = nil) {
         precondition(loopPeriodSeconds >= 0.001 && loopPeriodSeconds <= 1, "loop period must be 1 ms...1 s")
-        if case .constrained = tuning.strategy {
+        if case .constrained = tuning.strategy, identification == nil {
             precondition(model?.isPlausible ?? false, "irbond's controller needs a plausible machine model")
         }
+        self.identification = identification
         self.loopPeriodSeconds = loopPeriodSeconds
         self.limits = limits
         self.safety = safety

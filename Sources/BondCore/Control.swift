@@ -42,13 +42,14 @@ public enum LampShortfall: Equatable, Sendable {
 }
 
 public enum LampSource: Int, Equatable, Sendable {
-    case off = 0, dieLoop, differentialMax, differentialMin, substrateTg, forecastGuard
+    case off = 0, dieLoop, differentialMax, differentialMin, substrateTg, forecastGuard, identification
 
     public var name: StaticString {
         switch self {
         case .off: return "off"
         case .dieLoop: return "die"
         case .forecastGuard: return "forecast"
+        case .identification: return "identify"
         case .differentialMax: return "dt_max"
         case .differentialMin: return "dt_min"
         case .substrateTg: return "tg"
@@ -298,6 +299,8 @@ enum LampLaw: Sendable {
     case model(ModelLampControl)
     /// One PID on the measured die, no feedforward, no constraints.
     case singleLoop(PIDController)
+    /// No law: `irbond calibrate`, where the identification experiment drives the lamp.
+    case none
 }
 
 public struct ThermalControl: Sendable {
@@ -320,8 +323,11 @@ public struct ThermalControl: Sendable {
         self.stepSeconds = stepSeconds
         switch tuning.strategy {
         case .constrained:
-            guard let model else { preconditionFailure("irbond's controller needs a machine model") }
-            law = .model(ModelLampControl(tuning: tuning, recipe: recipe, model: model, stepSeconds: stepSeconds))
+            if let model {
+                law = .model(ModelLampControl(tuning: tuning, recipe: recipe, model: model, stepSeconds: stepSeconds))
+            } else {
+                law = .none
+            }
         case .singleLoopBaseline:
             law = .singleLoop(PIDController(gains: tuning.baselineDie))
         }
@@ -359,6 +365,12 @@ public struct ThermalControl: Sendable {
         let chuckDuty = chuckLoop.update(setpoint: -demand.chuckSetpointCelsius, measurement: -chuckMeasured,
                                          stepSeconds: dt)
         switch law {
+        case .none:
+            precondition(demand.dieTargetCelsius == nil, "a profile step needs a lamp law (a machine model)")
+            lampActive = false
+            out.chillerDutyFraction = chillerDuty(chuckLoopDuty: chuckDuty, estimate: estimate, constraintActive: false)
+            return out
+
         case .singleLoop(var pid):
             if case .singleLoopBaseline(let fixedDuty) = tuning.strategy { out.chillerDutyFraction = fixedDuty }
             guard let target = demand.dieTargetCelsius, let die = values.dieCelsius else {

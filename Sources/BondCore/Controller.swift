@@ -63,7 +63,8 @@ public struct BondController: Sendable {
     public init(configuration: ControllerConfiguration) {
         self.configuration = configuration
         let r = configuration.recipe
-        sequencer = Sequencer(recipe: r, ambientPressureTorr: configuration.limits.ambientPressureTorr)
+        sequencer = Sequencer(recipe: r, ambientPressureTorr: configuration.limits.ambientPressureTorr,
+                              identification: configuration.identification)
         control = ThermalControl(tuning: configuration.tuning, recipe: r, model: configuration.model,
                                  stepSeconds: configuration.loopPeriodSeconds)
         supervisor = SafetySupervisor(settings: configuration.safety, limits: configuration.limits, recipe: r)
@@ -137,8 +138,12 @@ public struct BondController: Sendable {
                                       nowSeconds: nowSeconds)
         if case .aborted(let reason) = sequencer.phase { supervisor.latch(reason, atSeconds: nowSeconds) }
 
-        let control = self.control.update(demand: demand, estimate: estimate, values: values,
+        var control = self.control.update(demand: demand, estimate: estimate, values: values,
                                           constraintActive: sequencer.solderLiquid)
+        if let duty = demand.identificationLampDutyFraction {
+            control.lampDutyFraction = duty
+            control.lampSource = .identification
+        }
         if let shortfall = control.shortfall, sequencer.phase == .running {
             // The machine cannot do what the recipe asks: end the cycle with that reason (never
             // mistaken for a broken lamp or a thermocouple off the die).

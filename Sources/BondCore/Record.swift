@@ -157,7 +157,8 @@ public struct CycleVerdict: Sendable {
                   r.atmosphere.o2PartialPressureLimitTorr))
         var done = 0
         for i in 0..<sequencer.stepCount where sequencer.steps[i].outcome == .done { done += 1 }
-        add(.make("steps_completed", Double(done), .atLeast, Double(Sequencer.expectedStepCount(r))))
+        add(.make("steps_completed", Double(done), .atLeast,
+                  Double(Sequencer.expectedStepCount(r, calibrating: sequencer.identification != nil))))
 
         switch sequencer.phase {
         case .aborted, .idle, .running: result = .aborted
@@ -175,9 +176,10 @@ public struct CycleVerdict: Sendable {
 
 extension Sequencer {
     /// Number of steps a complete cycle of `recipe` goes through.
-    public static func expectedStepCount(_ recipe: Recipe) -> Int {
+    public static func expectedStepCount(_ recipe: Recipe, calibrating: Bool = false) -> Int {
         // seal check, purge, pump-down, verify, preheat, ramp, reflow, cool, backfill, vent
         var count = 10
+        if calibrating { return 7 }  // seal check, purge, pump-down, verify, identify, backfill, vent
         if recipe.encapsulation != nil { count += 2 }
         if recipe.leadForming != nil { count += 2 }
         return count

@@ -55,6 +55,8 @@ public struct SequencerDemand: Equatable, Sendable {
     public var encapsulantValveOpen = false
     public var securementReleased = false
     public var leadLiftRaised = false
+    /// During `identify`: the lamp duty the identification experiment sets (no die loop).
+    public var identificationLampDutyFraction: Double? = nil
 
     public init(chuckSetpointCelsius: Double) {
         self.chuckSetpointCelsius = chuckSetpointCelsius
@@ -80,12 +82,15 @@ public struct StepRecord: Equatable, Sendable {
 public struct Sequencer: Sendable {
     public let recipe: Recipe
     public let ambientPressureTorr: Double
+    /// Set for `irbond calibrate`: after the atmosphere is verified the experiment runs instead
+    /// of the bonding steps, then backfill and vent.
+    public private(set) var identification: IdentificationExperiment?
 
     public private(set) var phase: CyclePhase = .idle
     public private(set) var step: StepKind? = nil
     public private(set) var stepStartSeconds: Double = 0
     /// Steps entered so far, in order.
-    public private(set) var steps: InlineArray<14, StepRecord> =
+    public private(set) var steps: InlineArray<15, StepRecord> =
         InlineArray(repeating: StepRecord(kind: .sealCheck, startSeconds: 0, endSeconds: 0, outcome: .running))
     public private(set) var stepCount = 0
 
@@ -111,14 +116,19 @@ public struct Sequencer: Sendable {
     private var profileStarted = false
     /// When the last lamp step ended.
     private var lampStepEndedSeconds: Double? = nil
+    private var lastUpdateSeconds = 0.0
+
+    /// The identification experiment's bound (its phases add up to about 50 s).
+    public static let identifyTimeoutSeconds = 90.0
 
     /// Time for a halogen filament to go dark after switch-off: its output falls with a ~0.4 s
     /// time constant, to below 1 % in about 2 s.
     public static let lampDarkSeconds = 2.5
 
-    public init(recipe: Recipe, ambientPressureTorr: Double) {
+    public init(recipe: Recipe, ambientPressureTorr: Double, identification: IdentificationPlan? = nil) {
         self.recipe = recipe
         self.ambientPressureTorr = ambientPressureTorr
+        self.identification = identification.map { IdentificationExperiment(plan: $0) }
     }
 
     public mutating func start(atSeconds nowSeconds: Double) {
@@ -146,6 +156,7 @@ public struct Sequencer: Sendable {
     ///   solder state, the ramp's end and the cool's end are judged on it (the thermocouples lag).
     public mutating func update(values: ProcessValues, estimate: ThermalEstimate = ThermalEstimate(),
                                 dieSetpointCelsius: Double? = nil, nowSeconds: Double) -> SequencerDemand {
+        defer { lastUpdateSeconds = nowSeconds }
         trackSolder(values: values, estimate: estimate, nowSeconds: nowSeconds)
         guard phase == .running, let current = step else {
             return SequencerDemand(chuckSetpointCelsius: recipe.substrate.chuckSetpointCelsius)
@@ -231,11 +242,21 @@ public struct Sequencer: Sendable {
                 && pressure < ambientPressureTorr {
                 let since = settledSinceSeconds ?? nowSeconds
                 settledSinceSeconds = since
-                if nowSeconds - since >= atmosphere.verifySettleSeconds { return .some(.preheat) }
+                if nowSeconds - since >= atmosphere.verifySettleSeconds {
+                    return .some(identification == nil ? .preheat : .identify)
+                }
             } else {
                 settledSinceSeconds = nil
             }
             return nil
+
+        case .identify:
+            demand.vacuumValveOpen = true
+            guard identification != nil else { return .some(.backfill) }
+            demand.identificationLampDutyFraction = identification!.update(
+                dieCelsius: values.dieCelsius, substrateCelsius: values.substrateCelsius, nowSeconds: nowSeconds,
+                stepSeconds: max(nowSeconds - lastUpdateSeconds, 0))
+            return identification!.isDone ? .some(.backfill) : nil
 
         case .preheat:
             demand.vacuumValveOpen = true
@@ -283,7 +304,7 @@ public struct Sequencer: Sendable {
             }
             demand.nitrogenValveOpen = true
             if let pressure = values.pressureTorr, pressure >= atmosphere.backfillTorr {
-                return .some(recipe.encapsulation != nil ? .injectEncapsulant : .vent)
+                return .some(recipe.encapsulation != nil && identification == nil ? .injectEncapsulant : .vent)
             }
             return nil
 
@@ -302,7 +323,7 @@ public struct Sequencer: Sendable {
             guard lampDark(nowSeconds) else { return nil }
             demand.ventValveOpen = true
             if let pressure = values.pressureTorr, pressure >= ambientPressureTorr - 10 {
-                return .some(recipe.leadForming != nil ? .releaseSecurement : nil)
+                return .some(recipe.leadForming != nil && identification == nil ? .releaseSecurement : nil)
             }
             return nil
 
@@ -354,6 +375,7 @@ public struct Sequencer: Sendable {
         case .vent: return a.ventTimeoutSeconds
         case .releaseSecurement: return (recipe.leadForming?.releaseSeconds ?? 0) + 10
         case .liftLeads: return (recipe.leadForming?.liftSeconds ?? 0) + 10
+        case .identify: return Sequencer.identifyTimeoutSeconds
         }
     }
 
@@ -362,7 +384,7 @@ public struct Sequencer: Sendable {
     private func entryProblem(_ kind: StepKind, values: ProcessValues) -> Bool {
         let a = recipe.atmosphere
         switch kind {
-        case .preheat:
+        case .preheat, .identify:
             guard let pressure = values.pressureTorr, let pO2 = values.oxygenPartialPressureTorr else { return true }
             return pressure > a.verifyPressureMaxTorr || pO2 >= a.o2PartialPressureLimitTorr
         case .purge:

@@ -15,9 +15,12 @@ public enum StepKind: Int, Equatable, Sendable {
     case vent
     case releaseSecurement
     case liftLeads
+    /// `irbond calibrate` only: the identification experiment (Identification.swift) instead of
+    /// the bonding steps.
+    case identify
 
     /// Upper bound on steps in one cycle (each kind at most once).
-    public static let count = 14
+    public static let count = 15
 
     /// snake_case name used in the bond record and the log.
     public var name: StaticString {
@@ -36,13 +39,14 @@ public enum StepKind: Int, Equatable, Sendable {
         case .vent: return "vent"
         case .releaseSecurement: return "release_securement"
         case .liftLeads: return "lift_leads"
+        case .identify: return "identify"
         }
     }
 
     /// Steps in which the lamp may be on: only after pump-down and verification.
     public var allowsLamp: Bool {
         switch self {
-        case .preheat, .ramp, .reflow, .cool, .cure: return true
+        case .preheat, .ramp, .reflow, .cool, .cure, .identify: return true
         default: return false
         }
     }
@@ -51,7 +55,7 @@ public enum StepKind: Int, Equatable, Sendable {
     public var requiresSeal: Bool {
         switch self {
         case .purge, .pumpDown, .verifyAtmosphere, .preheat, .ramp, .reflow, .cool,
-             .backfill, .injectEncapsulant, .cure:
+             .backfill, .injectEncapsulant, .cure, .identify:
             return true
         default: return false
         }

@@ -27,12 +27,16 @@ public struct SimulationSetup: Sendable {
     public var lampModulation: PWMSettings? = nil
     /// The machine model the controller runs on. nil: TEMPORARY during development, the oracle.
     public var model: MachineModel? = nil
+    /// Set: the cycle is `irbond calibrate`'s identification experiment (no model needed).
+    public var identification: IdentificationPlan? = nil
 
     public init() {}
 
     public var configuration: ControllerConfiguration {
         ControllerConfiguration(loopPeriodSeconds: loopPeriodSeconds, limits: limits, safety: safety,
-                                tuning: tuning, recipe: recipe, model: model ?? oracleModel(plant: plant))
+                                tuning: tuning, recipe: recipe,
+                                model: identification != nil ? nil : (model ?? oracleModel(plant: plant)),
+                                identification: identification)
     }
 }
 
