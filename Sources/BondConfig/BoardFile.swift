@@ -69,7 +69,7 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
     let kindIndex = top.choice("kind", BoardKind.words, &d)
     let kind: BoardKind = kindIndex == 1 ? .hardware : kindIndex == 2 ? .bench : .simulated
     board.kind = kind
-    board.loopPeriodSeconds = top.double("loop_period_s", 0.001...1, unit: "s", &d)
+    board.loopPeriodSeconds = top.double("loop_period_s", ControllerConfiguration.loopPeriodRangeSeconds, unit: "s", &d)
     let loop = board.loopPeriodSeconds
 
     if var s = top.section("limits", &d) {
@@ -82,7 +82,8 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
 
     if var s = top.section("safety", optional: true, &d) {
         var f = SafetySettings()
-        f.maxConsecutiveBadSamples = s.integer("max_consecutive_bad_samples", 1...100, default: f.maxConsecutiveBadSamples, &d)
+        f.maxConsecutiveBadSamples = s.integer("max_consecutive_bad_samples", SafetySettings.maxConsecutiveBadSamplesRange,
+                                               default: f.maxConsecutiveBadSamples, &d)
         s.override("progress_lamp_duty", 0.05...1, unit: "(fraction)", &f.progressLampDutyFraction, &d)
         s.override("progress_window_s", 0.5...60, unit: "s", &f.progressWindowSeconds, &d)
         s.override("progress_hysteresis_c", 0...50, unit: "C", &f.progressHysteresisCelsius, &d)
@@ -90,29 +91,19 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.override("lamp_off_settle_s", 0...60, unit: "s", &f.lampOffSettleSeconds, &d)
         s.override("unexpected_rise_c", 0.5...50, unit: "C", &f.unexpectedRiseCelsius, &d)
         s.override("chiller_flow_grace_s", 0...60, unit: "s", &f.chillerFlowGraceSeconds, &d)
-        let badWindow = Double(f.maxConsecutiveBadSamples) * loop
-        if badWindow > 1 {
-            d.add(s.position("max_consecutive_bad_samples"), s.keyPath("max_consecutive_bad_samples"),
-                  "at this loop period a failed sensor would go unnoticed for " + describe(badWindow)
-                  + " s; keep it within 1 s")
-        }
         board.safety = f
         s.rejectUnknownKeys(&d)
     }
 
     if var s = top.section("realtime", optional: true, &d) {
-        let priority = s.integer("priority", 1...99, default: 80, &d)
-        let overruns = s.integer("overrun_trip_count", 1...10_000, default: 5, &d)
+        let priority = s.integer("priority", RealtimeSettings.priorityRange, default: 80, &d)
+        let overruns = s.integer("overrun_trip_count", RealtimeSettings.overrunTripCountRange, default: 5, &d)
         let watchdog = s.string("watchdog_device", default: "", &d)
-        let timeout = s.double("watchdog_timeout_s", 1...60, unit: "s", default: 2, &d)
+        let timeout = s.double("watchdog_timeout_s", RealtimeSettings.watchdogTimeoutRangeSeconds, unit: "s", default: 2, &d)
         board.realtime = RealtimeSettings(priority: Int32(priority), overrunTripCount: overruns, watchdogTimeoutSeconds: timeout)
         board.watchdogDevicePath = watchdog.isEmpty ? nil : watchdog
         if !watchdog.isEmpty && !watchdog.hasPrefix("/dev/") {
             d.add(s.position("watchdog_device"), s.keyPath("watchdog_device"), "expected a device path such as /dev/watchdog")
-        }
-        if timeout < 10 * loop {
-            d.add(s.position("watchdog_timeout_s"), s.keyPath("watchdog_timeout_s"),
-                  "watchdog timeout must be at least 10 loop periods (" + describe(10 * loop) + " s)")
         }
         s.rejectUnknownKeys(&d)
     }
@@ -129,11 +120,11 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("thermocouple", optional: !wired, &d) {
-        board.thermocouples = readThermocouples(&s, loop: loop, addresses: &i2cAddresses, &d)
+        board.thermocouples = readThermocouples(&s, addresses: &i2cAddresses, &d)
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("adc", optional: !wired, &d) {
-        board.adc = readADC(&s, loop: loop, addresses: &i2cAddresses, &d)
+        board.adc = readADC(&s, addresses: &i2cAddresses, &d)
         s.rejectUnknownKeys(&d)
     }
     reportDuplicates(i2cAddresses, what: { "I2C address " + hex($0) }, &d)
@@ -151,11 +142,11 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("output", optional: !wired, &d) {
-        board.outputs = readOutputs(&s, loop: loop, lines: &lines, names: &board.outputLineNames, &d)
+        board.outputs = readOutputs(&s, lines: &lines, names: &board.outputLineNames, &d)
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("input", optional: !wired, &d) {
-        board.inputs = readInputs(&s, loop: loop, lines: &lines, names: &board.inputLineNames, &d)
+        board.inputs = readInputs(&s, lines: &lines, names: &board.inputLineNames, &d)
         s.rejectUnknownKeys(&d)
     }
     reportDuplicates(lines.offsets, what: { "GPIO line " + String($0) }, &d)
@@ -176,14 +167,14 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
             d.add(s.position("ambient_pressure_torr"), s.keyPath("ambient_pressure_torr"),
                   "the plant's ambient pressure comes from limits.ambient_pressure_torr")
         }
-        if p.integrationStepSeconds > loop {
-            d.add(s.position("integration_step_s"), s.keyPath("integration_step_s"),
-                  "the plant's integration step must not exceed the loop period (" + describe(loop) + " s)")
-        }
         s.rejectUnknownKeys(&d)
     }
     board.plant = kind != .hardware || hasPlant ? p : nil
     top.rejectUnknownKeys(&d)
+    // The rules that tie the board to its loop period (LoopPeriodRules.swift), at their keys.
+    for violation in loopPeriodViolations(of: board, loopPeriodSeconds: loop) {
+        d.add(root.position(ofKeyPath: violation.keyPath), violation.keyPath, violation.message)
+    }
 
     guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     return .success(board)
@@ -232,7 +223,7 @@ private func reportDuplicates<T: Equatable>(_ uses: [(T, String, TOMLPosition)],
 
 // MARK: - Sections
 
-private func readThermocouples(_ s: inout Section, loop: Double, addresses: inout [(UInt8, String, TOMLPosition)],
+private func readThermocouples(_ s: inout Section, addresses: inout [(UInt8, String, TOMLPosition)],
                                _ d: inout ConfigDiagnostics) -> ThermocoupleSet? {
     let types = ["K", "J", "T", "N", "S", "E", "B", "R"]  // ThermocoupleType raw-value order
     func read(_ role: String) -> ThermocoupleConverter? {
@@ -246,21 +237,15 @@ private func readThermocouples(_ s: inout Section, loop: Double, addresses: inou
             d.add(t.position("adc_resolution_bits"), t.keyPath("adc_resolution_bits"), "must be 18, 16, 14 or 12")
         }
         t.rejectUnknownKeys(&d)
-        let converter = ThermocoupleConverter(address: address, type: ThermocoupleType(rawValue: UInt8(typeIndex)) ?? .k,
-                                              filterCoefficient: UInt8(filter), adcResolutionBits: UInt8(bits % 2 == 0 ? bits : 16))
-        if converter.conversionSeconds > 4 * loop && converter.conversionSeconds > 0.1 {
-            d.add(t.position("adc_resolution_bits"), t.keyPath("adc_resolution_bits"),
-                  describe(Double(bits)) + "-bit conversions take " + describe(converter.conversionSeconds * 1000)
-                  + " ms, too slow for a " + describe(loop * 1000) + " ms loop (the reading would go stale); use 16 bits or less")
-        }
-        return converter
+        return ThermocoupleConverter(address: address, type: ThermocoupleType(rawValue: UInt8(typeIndex)) ?? .k,
+                                     filterCoefficient: UInt8(filter), adcResolutionBits: UInt8(bits % 2 == 0 ? bits : 16))
     }
     let die = read("die"), substrate = read("substrate"), chuck = read("chuck")
     guard let die, let substrate, let chuck else { return nil }
     return ThermocoupleSet(die: die, substrate: substrate, chuck: chuck)
 }
 
-private func readADC(_ s: inout Section, loop: Double, addresses: inout [(UInt8, String, TOMLPosition)],
+private func readADC(_ s: inout Section, addresses: inout [(UInt8, String, TOMLPosition)],
                      _ d: inout ConfigDiagnostics) -> AnalogConverter? {
     let address = s.address("address", 0x48...0x4B, &d)
     addresses.append((address, s.keyPath("address"), s.position("address")))
@@ -271,12 +256,6 @@ private func readADC(_ s: inout Section, loop: Double, addresses: inout [(UInt8,
         rate = ADCDataRate(rawValue: UInt8(index)) ?? .sps860
     } else {
         d.add(s.position("data_rate_sps"), s.keyPath("data_rate_sps"), "must be one of 8, 16, 32, 64, 128, 250, 475, 860")
-    }
-    // Two single-shot conversions (pressure and O2) must fit in one loop period.
-    if 2.0 / Double(rate.samplesPerSecond) > loop {
-        d.add(s.position("data_rate_sps"), s.keyPath("data_rate_sps"),
-              "two conversions at " + String(rate.samplesPerSecond) + " samples/s take longer than the loop period ("
-              + describe(loop * 1000) + " ms)")
     }
     let pressure = readAnalogChannel(&s, "pressure", unitWord: "torr", &d)
     let oxygen = readAnalogChannel(&s, "o2", unitWord: "fraction", &d)
@@ -330,7 +309,7 @@ private func readAnalogChannel(_ parent: inout Section, _ role: String, unitWord
 private let outputRoles = ["lamp", "chiller", "master_relay", "vacuum_valve", "nitrogen_valve", "vent_valve",
                            "encapsulant_valve", "securement_release", "lead_lift"]
 
-private func readOutputs(_ s: inout Section, loop: Double, lines: inout LineUses, names: inout [String?],
+private func readOutputs(_ s: inout Section, lines: inout LineUses, names: inout [String?],
                          _ d: inout ConfigDiagnostics) -> OutputLines? {
     for key in s.keys where !outputRoles.contains(key) {
         var message = "unknown output (outputs are " + quotedList(outputRoles) + ")"
@@ -346,19 +325,11 @@ private func readOutputs(_ s: inout Section, loop: Double, lines: inout LineUses
         let duty = role == "lamp" || role == "chiller"
         var pwm: PWMSettings? = nil
         if duty {
-            let period = t.double("pwm_period_s", 0.001...60, unit: "s", &d)
-            let minOn = t.double("pwm_min_on_s", 0...60, unit: "s", default: 0, &d)
-            let minOff = t.double("pwm_min_off_s", 0...60, unit: "s", default: 0, &d)
-            let slots = period / loop
-            if period < loop - 1e-12 {
-                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"),
-                      "PWM period must not be shorter than the loop period (" + describe(loop) + " s)")
-            } else if abs(slots - slots.rounded()) > 1e-6 {
-                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"),
-                      "PWM period must be a whole number of loop periods (" + describe(loop) + " s)")
-            } else {
-                pwm = PWMSettings(periodSeconds: period, minimumOnSeconds: minOn, minimumOffSeconds: minOff)
-            }
+            // Against the loop period: LoopPeriodRules.swift.
+            let period = t.double("pwm_period_s", PWMSettings.periodRangeSeconds, unit: "s", &d)
+            let minOn = t.double("pwm_min_on_s", PWMSettings.minimumTimeRangeSeconds, unit: "s", default: 0, &d)
+            let minOff = t.double("pwm_min_off_s", PWMSettings.minimumTimeRangeSeconds, unit: "s", default: 0, &d)
+            pwm = PWMSettings(periodSeconds: period, minimumOnSeconds: minOn, minimumOffSeconds: minOff)
         } else {
             for key in ["pwm_period_s", "pwm_min_on_s", "pwm_min_off_s"] where t.table[key] != nil {
                 _ = t.value(key)
@@ -381,7 +352,7 @@ private func readOutputs(_ s: inout Section, loop: Double, lines: inout LineUses
                        ventValve: vent, encapsulantValve: encapsulant, securementRelease: release, leadLift: lift)
 }
 
-private func readInputs(_ s: inout Section, loop: Double, lines: inout LineUses, names: inout [String?],
+private func readInputs(_ s: inout Section, lines: inout LineUses, names: inout [String?],
                         _ d: inout ConfigDiagnostics) -> InputLines? {
     let roles = ["emergency_stop", "film_seal", "chiller_flow"]
     for key in s.keys where !roles.contains(key) {

@@ -90,12 +90,17 @@ public enum AbortReason: Equatable, Sendable {
     case leakCheckFailed
     case entryConditionFailed(StepKind)
     case operatorAbort
-    /// SIGINT or SIGTERM reached the program (`irbond run`).
+    /// A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT, ...) reached the program (`irbond run`).
     case stopSignal
     /// The real-time loop missed its deadline too many times in a row.
     case loopOverrun
     /// The board's drivers could not drive an output line.
     case outputFault
+    /// The tick log could not be written (disk full, I/O error): the cycle's evidence would be
+    /// lost, so the cycle ends in the safe state (docs/decisions.md).
+    case logWriteFailed
+    /// The partial bond record could not be written (the same reasoning).
+    case recordWriteFailed
 
     /// A short stable identifier for records and logs.
     public var code: StaticString {
@@ -119,6 +124,8 @@ public enum AbortReason: Equatable, Sendable {
         case .stopSignal: return "stop_signal"
         case .loopOverrun: return "loop_overrun"
         case .outputFault: return "output_fault"
+        case .logWriteFailed: return "log_write_failed"
+        case .recordWriteFailed: return "record_write_failed"
         }
     }
 
@@ -141,9 +148,11 @@ public enum AbortReason: Equatable, Sendable {
         case .leakCheckFailed: return "pressure rose faster than the leak-rate limit with the vacuum valve closed"
         case .entryConditionFailed: return "step entry condition not met"
         case .operatorAbort: return "aborted by the operator"
-        case .stopSignal: return "stop signal (SIGINT or SIGTERM) received"
+        case .stopSignal: return "stop signal received (SIGINT, SIGTERM, SIGHUP, ...)"
         case .loopOverrun: return "control loop missed its deadline too many times in a row"
         case .outputFault: return "an output line could not be driven"
+        case .logWriteFailed: return "the tick log could not be written (disk full or I/O error)"
+        case .recordWriteFailed: return "the partial bond record could not be written (disk full or I/O error)"
         }
     }
 
