@@ -56,9 +56,9 @@ let package = Package(
         .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondReport", "BondCore", "BondPlant"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim", "BondBoard", "BondBench", "BondPlant"]),
-        .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant", "CSystem"]),
+        .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant"]),
         .testTarget(name: "BondRuntimeTests", dependencies: ["BondRuntime", "BondBench", "BondBoard", "BondCore", "BondPlant",
                                                              "BondConfig", "BondReport"]),
-        .testTarget(name: "BondLinuxTests", dependencies: ["BondLinux", "BondRuntime", "BondCore", "CSystem"]),
+        .testTarget(name: "BondLinuxTests", dependencies: ["BondLinux", "BondRuntime", "BondCore"]),
     ]
 )

@@ -6,6 +6,7 @@
 
 import BondBoard
 import BondCore
+import BondPlant
 
 /// A rule of the board broken at some loop period.
 public struct LoopPeriodViolation: Equatable, Sendable {

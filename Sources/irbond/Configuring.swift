@@ -3,6 +3,7 @@
 
 import BondConfig
 import BondLinux
+import BondPlant
 import BondSim
 import TOML
 

@@ -48,9 +48,13 @@ func runProbe(_ args: inout Arguments) -> Int32 {
         }
     }
     if board.kind == .bench {
+        #if IRBOND_RELEASE
+        fail("bench boards run in development builds only (swift build -c release)")
+        #else
         let backend = PlantBackedBackend(hardware: hardware, parameters: board.plant ?? .standard, faults: FaultPlan(), seed: 1)
         var io = BoardIO(hardware: hardware, backend: backend)
         return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds)
+        #endif
     }
     do {
         try FatalSignals.install()

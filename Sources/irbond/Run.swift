@@ -116,6 +116,12 @@ func runRun(_ args: inout Arguments) -> Int32 {
     let command = RunCommand(configuration: configuration, options: options, context: context, settings: settings)
 
     if board.kind == .bench {
+        #if IRBOND_RELEASE
+        // The bench board is a development stand (tools/bench-run, tools/bench latency): the
+        // board's release binary leaves it out, like the benchmarks (size, docs/release.md).
+        command.giveUpBeforeStart(log: log, record: record,
+                                  "bench boards run in development builds only (swift build -c release; tools/bench-run)")
+        #else
         var plant = board.plant ?? .standard
         plant.solderSolidusCelsius = configuration.recipe.recipe.alloy.solidusCelsius
         plant.solderLiquidusCelsius = configuration.recipe.recipe.alloy.liquidusCelsius
@@ -143,6 +149,7 @@ func runRun(_ args: inout Arguments) -> Int32 {
         let allocations = AllocationCounter.stop()
         FatalSignals.forgetLines()
         return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
+        #endif
     }
 
     let writer = command.startWriter(NoTruth.self, log: log, record: record, controller: controller)
@@ -204,12 +211,17 @@ struct RunCommand {
                                           controller: controller)
             try writer.start()
         } catch {
-            var l = log, r = record
-            l?.discard()
-            r?.discard()
-            fail("cannot start the writer thread: " + error.description + "; nothing was run")
+            giveUpBeforeStart(log: log, record: record, "cannot start the writer thread: " + error.description)
         }
         return writer
+    }
+
+    /// Before the writer starts: the partial files are removed, nothing was run.
+    func giveUpBeforeStart(log: EvidenceFile?, record: EvidenceFile?, _ message: String) -> Never {
+        var l = log, r = record
+        l?.discard()
+        r?.discard()
+        fail(message + "; nothing was run")
     }
 
     /// Before the board is opened: nothing to make safe, the partial files are removed.

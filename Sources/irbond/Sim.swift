@@ -4,6 +4,7 @@
 import BondConfig
 import BondCore
 import BondLinux
+import BondPlant
 import BondSim
 
 func runSim(_ args: inout Arguments) -> Int32 {
