@@ -45,8 +45,8 @@ public let commandLineFile = "command line"
 /// Loads and validates both (nil: the built-in default), checks them against each other, then
 /// applies and checks the overrides. Every error of both files and of the options is returned.
 public func loadConfiguration(board boardText: ConfigText?, recipe recipeText: ConfigText?,
-                              overrides: CommandLineOverrides = CommandLineOverrides())
-    -> Result<LoadedConfiguration, ConfigFailure> {
+                              overrides: CommandLineOverrides = CommandLineOverrides()) throws(ConfigFailure)
+    -> LoadedConfiguration {
     var errors: [ConfigError] = []
     var board = BoardDescription.simulatedDefault
     var boardLoaded = true
@@ -69,8 +69,8 @@ public func loadConfiguration(board boardText: ConfigText?, recipe recipeText: C
         }
     }
     if boardLoaded { errors += apply(overrides, to: &board) }
-    guard errors.isEmpty else { return .failure(ConfigFailure(errors: errors)) }
-    return .success(LoadedConfiguration(board: board, boardLabel: boardText?.path ?? "built-in, = Board/sim/board.toml",
+    guard errors.isEmpty else { throw ConfigFailure(errors: errors) }
+    return (LoadedConfiguration(board: board, boardLabel: boardText?.path ?? "built-in, = Board/sim/board.toml",
                                         recipe: recipe, recipeLabel: recipeText?.path ?? "built-in, = Board/recipes/sac305-bt.toml",
                                         overrides: overrides))
 }

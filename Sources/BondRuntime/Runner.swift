@@ -167,9 +167,9 @@ public struct RealtimeRunner<Board: RuntimeBoard, Clock: RuntimeClock, Sink: Log
             return false
         }
         watchdogArmed = true
-
+        if stoppedDuringStartUp() { return false }
         phase = .loop
-        return !stoppedDuringStartUp()
+        return true
     }
 
     private mutating func stoppedDuringStartUp() -> Bool {
@@ -265,11 +265,14 @@ public struct RealtimeRunner<Board: RuntimeBoard, Clock: RuntimeClock, Sink: Log
                 statistics.overruns += 1
                 consecutiveOverruns += 1
                 statistics.longestOverrunRun = max(statistics.longestOverrunRun, consecutiveOverruns)
-                let missed = Int((after - deadline) / periodNs)
-                if missed > 0 {
+                let missedPeriods = (after - deadline) / periodNs
+                if missedPeriods > 0 {
+                    // Through Double, not Int(UInt64) / UInt64(Int): on 32-bit targets those go the
+                    // generic BinaryInteger way, which allocates (docs/release.md).
+                    let missed = Int(truncatingIfNeeded: min(missedPeriods, 1_000_000_000))
                     statistics.skippedTicks += missed
                     tick += missed
-                    deadline += UInt64(missed) * periodNs
+                    deadline += UInt64(Double(missed)) * periodNs
                 }
                 if consecutiveOverruns >= settings.overrunTripCount && !controller.isFinished {
                     controller.abortCycle(atSeconds: start + Double(tick) * period, reason: .loopOverrun)

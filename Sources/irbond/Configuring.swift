@@ -23,18 +23,22 @@ func loadConfigurationOrExit(boardPath: String?, recipePath: String?,
                              overrides: CommandLineOverrides = CommandLineOverrides()) -> LoadedConfiguration {
     let board = boardPath.map(readConfigText)
     let recipe = recipePath.map(readConfigText)
-    switch loadConfiguration(board: board, recipe: recipe, overrides: overrides) {
-    case .success(let configuration): return configuration
-    case .failure(let failure):
-        for e in failure.errors { writeStderr(e.description + "\n") }
-        var places: [String] = []
-        for e in failure.errors {
-            let place = e.file == commandLineFile ? "the command line" : "'" + e.file + "'"
-            if !places.contains(place) { places.append(place) }
-        }
-        let count = failure.errors.count
-        fail(String(count) + " error" + (count == 1 ? "" : "s") + " in " + places.joined(separator: " and ") + "; nothing was run")
+    do {
+        return try loadConfiguration(board: board, recipe: recipe, overrides: overrides)
+    } catch {
+        report(error.errors)
     }
+}
+
+/// Every error, then "N errors in 'file' and the command line; nothing was run", exit 2.
+func report(_ errors: [ConfigError]) -> Never {
+    for e in errors { writeStderr(e.description + "\n") }
+    var places: [String] = []
+    for e in errors {
+        let place = e.file == commandLineFile ? "the command line" : "'" + e.file + "'"
+        if !places.contains(place) { places.append(place) }
+    }
+    fail(String(errors.count) + " error" + (errors.count == 1 ? "" : "s") + " in " + places.joined(separator: " and ") + "; nothing was run")
 }
 
 /// Puts a validated board and recipe into a simulation setup.

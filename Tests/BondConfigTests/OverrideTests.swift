@@ -7,8 +7,15 @@ import BondCore
 /// The bench board and recipe with command-line overrides, through the one configuration function.
 private func configure(_ overrides: CommandLineOverrides, board: String = "bench/board.toml") throws
     -> Result<LoadedConfiguration, ConfigFailure> {
-    loadConfiguration(board: ConfigText(path: board, text: try boardText(board)),
-                      recipe: ConfigText(path: "bench-short.toml", text: try recipeText("bench-short.toml")), overrides: overrides)
+    let boardFile = ConfigText(path: board, text: try boardText(board))
+    let recipeFile = ConfigText(path: "bench-short.toml", text: try recipeText("bench-short.toml"))
+    return loaded(boardFile, recipeFile, overrides)
+}
+
+/// The one configuration function as a Result, for `guard case`.
+private func loaded(_ board: ConfigText?, _ recipe: ConfigText?, _ overrides: CommandLineOverrides)
+    -> Result<LoadedConfiguration, ConfigFailure> {
+    Result { () throws(ConfigFailure) in try loadConfiguration(board: board, recipe: recipe, overrides: overrides) }
 }
 
 private func optionErrors(_ result: Result<LoadedConfiguration, ConfigFailure>) -> [ConfigError] {
@@ -44,7 +51,7 @@ struct OverrideTests {
         #expect(optionErrors(try configure(loopPeriod(0.001))).contains { $0.message.contains("plant.integration_step_s") })
         // With the plant stepping every 1 ms (what tools/bench latency runs), 1 ms is accepted.
         let text = try boardText("bench/board.toml") + "integration_step_s = 0.001\n"  // [plant] is the last table
-        let result = loadConfiguration(board: ConfigText(path: "b.toml", text: text), recipe: nil, overrides: loopPeriod(0.001))
+        let result = loaded(ConfigText(path: "b.toml", text: text), nil, loopPeriod(0.001))
         guard case .success(let c) = result else {
             Issue.record("refused: \(optionErrors(result).map(\.description))")
             return
@@ -67,8 +74,7 @@ struct OverrideTests {
         #expect(errors.contains { $0.message.contains("safety.max_consecutive_bad_samples") && $0.message.contains("1.5 s") })
         #expect(errors.contains { $0.message.contains("output.lamp.pwm_period_s") && $0.message.contains("must not be shorter") })
         // The Raspberry Pi's watchdog (2 s) needs at least 10 periods: 0.25 s is too long a period.
-        let rpi = loadConfiguration(board: ConfigText(path: "rpi4/board.toml", text: try boardText("rpi4/board.toml")), recipe: nil,
-                                    overrides: loopPeriod(0.25))
+        let rpi = loaded(ConfigText(path: "rpi4/board.toml", text: try boardText("rpi4/board.toml")), nil, loopPeriod(0.25))
         #expect(optionErrors(rpi).contains { $0.message.contains("realtime.watchdog_timeout_s") })
         // Nothing was applied when refused.
         #expect(errors.allSatisfy { $0.file == commandLineFile })
@@ -83,7 +89,7 @@ struct OverrideTests {
         // 128 samples/s: a round of two conversions is 15.6 ms; fine at 50 ms, too slow for a 5 ms loop.
         text = try boardText("bench/board.toml").replacingOccurrences(of: "data_rate_sps = 250", with: "data_rate_sps = 128")
         guard case .success = loadBoard(text: text, file: "b.toml") else { Issue.record("128 SPS refused at 50 ms"); return }
-        let fast = loadConfiguration(board: ConfigText(path: "b.toml", text: text), recipe: nil, overrides: loopPeriod(0.005))
+        let fast = loaded(ConfigText(path: "b.toml", text: text), nil, loopPeriod(0.005))
         #expect(optionErrors(fast).contains { $0.message.contains("adc.data_rate_sps") })
         let slowFile = text.replacingOccurrences(of: "loop_period_s = 0.05", with: "loop_period_s = 0.005")
         #expect(boardErrors(slowFile).contains { $0.keyPath == "adc.data_rate_sps" })
@@ -111,7 +117,7 @@ struct OverrideTests {
     @Test("file errors and option errors come together; options are not checked against a board that failed")
     func togetherWithFileErrors() throws {
         let broken = try boardText("bench/board.toml").replacingOccurrences(of: "priority = 80", with: "priority = 800")
-        let result = loadConfiguration(board: ConfigText(path: "b.toml", text: broken), recipe: nil, overrides: loopPeriod(0.0005))
+        let result = loaded(ConfigText(path: "b.toml", text: broken), nil, loopPeriod(0.0005))
         let errors = optionErrors(result)
         #expect(errors.contains { $0.file == "b.toml" && $0.keyPath == "realtime.priority" })
         #expect(!errors.contains { $0.file == commandLineFile })

@@ -145,10 +145,8 @@ struct Bench {
                                                       inout RecordingWatchdog) -> Void = { _, _, _, _ in }) throws {
         let boardFile = try String(contentsOf: boardFolder.appendingPathComponent("bench/board.toml"), encoding: .utf8)
         let recipeFile = try String(contentsOf: boardFolder.appendingPathComponent("recipes/bench-short.toml"), encoding: .utf8)
-        guard case .success(let c) = loadConfiguration(board: ConfigText(path: "bench/board.toml", text: boardFile),
-                                                       recipe: ConfigText(path: "bench-short.toml", text: recipeFile)) else {
-            throw BenchFilesError()
-        }
+        let c = try loadConfiguration(board: ConfigText(path: "bench/board.toml", text: boardFile),
+                                      recipe: ConfigText(path: "bench-short.toml", text: recipeFile))
         let hardware = try #require(c.board.hardware)
         var plant = try #require(c.board.plant)
         plant.solderSolidusCelsius = c.recipe.recipe.alloy.solidusCelsius
@@ -185,5 +183,3 @@ struct Bench {
         #expect(runner.outcome.safeStateDriven, sourceLocation: sourceLocation)
     }
 }
-
-struct BenchFilesError: Error {}
