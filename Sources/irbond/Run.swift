@@ -49,35 +49,7 @@ func runRun(_ args: inout Arguments) -> Int32 {
     } catch {
         fail("cannot install the stop-signal handlers: " + error.description)
     }
-    var options = RunOptions()
-    while let word = args.next() {
-        switch word {
-        case "--board": options.boardPath = args.value(for: word)
-        case "--recipe": options.recipePath = args.value(for: word)
-        case "--record": options.recordPath = args.value(for: word)
-        case "--log": options.logPath = args.value(for: word)
-        case "--log-every": options.logEvery = Int(parseDouble(args.value(for: word), option: word, range: 1...100_000))
-        case "--quiet": options.quiet = true
-        case "--priority": options.overrides.priority = parseInteger(args.value(for: word), option: word)
-        case "--require-realtime": options.requireRealtime = true
-        case "--no-realtime": options.noRealtime = true
-        case "--cpu": options.cpu = Int32(parseDouble(args.value(for: word), option: word, range: 0...1023))
-        case "--loop-period": options.overrides.loopPeriodSeconds = parseNumber(args.value(for: word), option: word)
-        case "--seed": options.seed = parseUInt64(args.value(for: word), option: word)
-        case "--fault":
-            let spec = args.value(for: word)
-            if spec.hasPrefix("loop-trap@") {
-                options.loopTrapAtSeconds = parseDouble(String(spec.dropFirst(10)), option: "--fault loop-trap@", range: 0...86_400)
-            } else {
-                applyFault(spec, to: &options.faults)
-            }
-        case "--bench-lines": options.benchLinesPath = args.value(for: word)
-        case "--duration": options.durationSeconds = parseDouble(args.value(for: word), option: word, range: 0.1...86_400)
-        default: fail("unknown run option '" + word + "'\n\n" + usage)
-        }
-    }
-    guard options.boardPath != nil else { fail("irbond run needs --board FILE (a hardware or bench board; see Board/)") }
-    if options.noRealtime && options.requireRealtime { fail("--no-realtime and --require-realtime contradict each other") }
+    let options = parseRunOptions(&args)
     let configuration = loadConfigurationOrExit(boardPath: options.boardPath, recipePath: options.recipePath,
                                                 overrides: options.overrides)
     let board = configuration.board
@@ -114,7 +86,6 @@ func runRun(_ args: inout Arguments) -> Int32 {
     var settings = RunnerSettings(loopPeriodSeconds: period, overrunTripCount: board.realtime.overrunTripCount)
     settings.durationSeconds = options.durationSeconds
     let command = RunCommand(configuration: configuration, options: options, context: context, settings: settings)
-
     if board.kind == .bench {
         #if IRBOND_RELEASE
         // The bench board is a development stand (tools/bench-run, tools/bench latency): the
@@ -122,36 +93,49 @@ func runRun(_ args: inout Arguments) -> Int32 {
         command.giveUpBeforeStart(log: log, record: record,
                                   "bench boards run in development builds only (swift build -c release; tools/bench-run)")
         #else
-        var plant = board.plant ?? .standard
-        plant.solderSolidusCelsius = configuration.recipe.recipe.alloy.solidusCelsius
-        plant.solderLiquidusCelsius = configuration.recipe.recipe.alloy.liquidusCelsius
-        let writer = command.startWriter(PlantState.self, log: log, record: record, controller: controller)
-        let realtime = command.enterRealtime(writer)
-        let mirror: LineMirror
-        do {
-            mirror = try LineMirror(path: options.benchLinesPath, count: OutputRole.count)
-        } catch {
-            command.giveUp(writer, error.message)
-        }
-        for r in 0..<OutputRole.count {
-            guard let line = hardware.line(OutputRole(rawValue: r)!) else { continue }
-            mirror.bytes[r] = line.activeLevel.level(false) ? 1 : 0
-            FatalSignals.register(byte: mirror.bytes + r, safeLevel: line.activeLevel.level(line.safeOn))
-        }
-        let backend = MirroredBackend(PlantBackedBackend(hardware: hardware, parameters: plant, faults: options.faults, seed: options.seed),
-                                      mirror: mirror.bytes, lampOnLevel: hardware.outputs.lamp.activeLevel.level(true),
-                                      trapAtSeconds: options.loopTrapAtSeconds)
-        var runner = BenchBoardRunner(settings: settings, board: BoardIO(hardware: hardware, backend: backend), controller: controller,
-                                      clock: .monotonic, sink: writer.sink, stop: .linux, watchdog: .linux(path: nil, timeoutSeconds: 1))
-        command.announce(realtime)
-        AllocationCounter.start()
-        runCycle(&runner)
-        let allocations = AllocationCounter.stop()
-        FatalSignals.forgetLines()
-        return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
+        return runOnBench(command, hardware, controller, log: log, record: record)
         #endif
     }
+    return runOnLinux(command, hardware, controller, log: log, record: record)
+}
 
+func parseRunOptions(_ args: inout Arguments) -> RunOptions {
+    var options = RunOptions()
+    while let word = args.next() {
+        switch word {
+        case "--board": options.boardPath = args.value(for: word)
+        case "--recipe": options.recipePath = args.value(for: word)
+        case "--record": options.recordPath = args.value(for: word)
+        case "--log": options.logPath = args.value(for: word)
+        case "--log-every": options.logEvery = Int(parseDouble(args.value(for: word), option: word, range: 1...100_000))
+        case "--quiet": options.quiet = true
+        case "--priority": options.overrides.priority = parseInteger(args.value(for: word), option: word)
+        case "--require-realtime": options.requireRealtime = true
+        case "--no-realtime": options.noRealtime = true
+        case "--cpu": options.cpu = Int32(parseDouble(args.value(for: word), option: word, range: 0...1023))
+        case "--loop-period": options.overrides.loopPeriodSeconds = parseNumber(args.value(for: word), option: word)
+        case "--seed": options.seed = parseUInt64(args.value(for: word), option: word)
+        case "--fault":
+            let spec = args.value(for: word)
+            if spec.hasPrefix("loop-trap@") {
+                options.loopTrapAtSeconds = parseDouble(String(spec.dropFirst(10)), option: "--fault loop-trap@", range: 0...86_400)
+            } else {
+                applyFault(spec, to: &options.faults)
+            }
+        case "--bench-lines": options.benchLinesPath = args.value(for: word)
+        case "--duration": options.durationSeconds = parseDouble(args.value(for: word), option: word, range: 0.1...86_400)
+        default: fail("unknown run option '" + word + "'\n\n" + usage)
+        }
+    }
+    guard options.boardPath != nil else { fail("irbond run needs --board FILE (a hardware or bench board; see Board/)") }
+    if options.noRealtime && options.requireRealtime { fail("--no-realtime and --require-realtime contradict each other") }
+    return options
+}
+
+/// A real board: lines requested (and registered with the fatal handler) after the real-time set-up.
+func runOnLinux(_ command: RunCommand, _ hardware: BoardHardware, _ controller: BondController, log: EvidenceFile?,
+                record: EvidenceFile?) -> Int32 {
+    let board = command.configuration.board
     let writer = command.startWriter(NoTruth.self, log: log, record: record, controller: controller)
     let realtime = command.enterRealtime(writer)
     let backend: LinuxBackend
@@ -162,8 +146,8 @@ func runRun(_ args: inout Arguments) -> Int32 {
     } catch {
         command.giveUp(writer, error.message)
     }
-    var runner = LinuxBoardRunner(settings: settings, board: BoardIO(hardware: hardware, backend: backend), controller: controller,
-                                  clock: .monotonic, sink: writer.sink, stop: .linux,
+    var runner = LinuxBoardRunner(settings: command.settings, board: BoardIO(hardware: hardware, backend: backend),
+                                  controller: controller, clock: .monotonic, sink: writer.sink, stop: .linux,
                                   watchdog: .linux(path: board.watchdogDevicePath, timeoutSeconds: board.realtime.watchdogTimeoutSeconds))
     command.announce(realtime)
     AllocationCounter.start()
@@ -171,6 +155,43 @@ func runRun(_ args: inout Arguments) -> Int32 {
     let allocations = AllocationCounter.stop()
     return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
 }
+
+#if !IRBOND_RELEASE
+/// The bench board: the plant behind mock chips, its lines mirrored (and registered with the
+/// fatal handler) so that what a dying process leaves on them can be seen (`--bench-lines`).
+func runOnBench(_ command: RunCommand, _ hardware: BoardHardware, _ controller: BondController, log: EvidenceFile?,
+                record: EvidenceFile?) -> Int32 {
+    let options = command.options
+    var plant = command.configuration.board.plant ?? .standard
+    plant.solderSolidusCelsius = command.configuration.recipe.recipe.alloy.solidusCelsius
+    plant.solderLiquidusCelsius = command.configuration.recipe.recipe.alloy.liquidusCelsius
+    let writer = command.startWriter(PlantState.self, log: log, record: record, controller: controller)
+    let realtime = command.enterRealtime(writer)
+    let mirror: LineMirror
+    do {
+        mirror = try LineMirror(path: options.benchLinesPath, count: OutputRole.count)
+    } catch {
+        command.giveUp(writer, error.message)
+    }
+    for r in 0..<OutputRole.count {
+        guard let line = hardware.line(OutputRole(rawValue: r)!) else { continue }
+        mirror.bytes[r] = line.activeLevel.level(false) ? 1 : 0
+        FatalSignals.register(byte: mirror.bytes + r, safeLevel: line.activeLevel.level(line.safeOn))
+    }
+    let backend = MirroredBackend(PlantBackedBackend(hardware: hardware, parameters: plant, faults: options.faults, seed: options.seed),
+                                  mirror: mirror.bytes, lampOnLevel: hardware.outputs.lamp.activeLevel.level(true),
+                                  trapAtSeconds: options.loopTrapAtSeconds)
+    var runner = BenchBoardRunner(settings: command.settings, board: BoardIO(hardware: hardware, backend: backend),
+                                  controller: controller, clock: .monotonic, sink: writer.sink, stop: .linux,
+                                  watchdog: .linux(path: nil, timeoutSeconds: 1))
+    command.announce(realtime)
+    AllocationCounter.start()
+    runCycle(&runner)
+    let allocations = AllocationCounter.stop()
+    FatalSignals.forgetLines()
+    return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
+}
+#endif
 
 /// What the real-time set-up got.
 struct RealtimeState {
