@@ -258,8 +258,3 @@ public struct EvidenceFile {
         _ = irb_unlink(partialPath)
     }
 }
-
-extension FileProblem {
-    /// The errno's text as a problem.
-    init(_ errno: Errno) { self.message = errno.description }
-}

@@ -47,6 +47,7 @@ final class RunWriter<Truth: LogTruth> {
     private let recordContext: RecordContext
     private var progress: ProgressDisplay
     private var thread: LinuxThread? = nil
+    /// Kept alive here: the thread holds it unretained.
     private var threadBody: Callback? = nil
     let finishCallback: Callback
 
@@ -211,10 +212,5 @@ final class RunWriter<Truth: LogTruth> {
     func discardOutputs() {
         log?.discard()
         record?.discard()
-    }
-
-    func destroy() {
-        rows.destroy()
-        snapshots.destroy()
     }
 }
