@@ -1,9 +1,11 @@
 // Reading the board and recipe files (regular files only: never blocking on a FIFO) and
 // handing them to BondConfig's one configuration function; every error printed, then exit 2.
 
+import BondBoard
 import BondConfig
 import BondLinux
 import BondPlant
+import BondRuntime
 import BondSim
 import TOML
 
@@ -71,4 +73,10 @@ func openEvidence(_ outputs: [(option: String, path: String)]) -> [EvidenceFile]
         }
     }
     return files
+}
+
+/// Opens a hardware board's bus and chip and requests its lines (BondLinux), as the board file says.
+func openLinuxBackend(_ board: BoardDescription, _ hardware: BoardHardware) throws(LinuxBoardError) -> LinuxBackend {
+    try LinuxBackend.open(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "", consumer: board.gpioConsumer,
+                          hardware: hardware, outputNames: board.outputLineNames, inputNames: board.inputLineNames)
 }

@@ -63,9 +63,7 @@ func runProbe(_ args: inout Arguments) -> Int32 {
     }
     let backend: LinuxBackend
     do {
-        backend = try LinuxBackend.open(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
-                                        consumer: board.gpioConsumer, hardware: hardware,
-                                        outputNames: board.outputLineNames, inputNames: board.inputLineNames)
+        backend = try openLinuxBackend(board, hardware)
     } catch {
         fail(error.message)
     }

@@ -140,9 +140,7 @@ func runOnLinux(_ command: RunCommand, _ hardware: BoardHardware, _ controller: 
     let realtime = command.enterRealtime(writer)
     let backend: LinuxBackend
     do {
-        backend = try LinuxBackend.open(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
-                                        consumer: board.gpioConsumer, hardware: hardware,
-                                        outputNames: board.outputLineNames, inputNames: board.inputLineNames)
+        backend = try openLinuxBackend(board, hardware)
     } catch {
         command.giveUp(writer, error.message)
     }
