@@ -174,7 +174,7 @@ final class RunWriter<Truth: LogTruth> {
             ("note", jsonString("partial record, rewritten at every step change; the final record replaces it")),
         ]
         do {
-            try record!.replaceContents(bondRecordJSON(controller: c, context: context, cycleSeconds: c.lastReport.timeSeconds - started,
+            try record!.replaceContents(bondRecordJSON(controller: c, context: context, cycleSeconds: max(0, c.lastReport.timeSeconds - started),
                                                        sections: [("loop", loop)]))
             partialRecordsWritten += 1
         } catch {
