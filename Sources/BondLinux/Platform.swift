@@ -29,7 +29,7 @@ extension ShimClock {
 
 public enum StopSignals {
     /// Installs the stop-signal handlers (and delivers any signal held since the process
-    /// started: `run` and `probe` block them from the first instruction). Call first thing.
+    /// started: `run` and `probe` block them before the first instruction). Call first thing.
     public static func install() throws(Errno) { _ = try check(irb_install_stop_signals()) }
     /// The first stop signal received, 0 while none.
     public static var first: Int32 { irb_stop_signal() }

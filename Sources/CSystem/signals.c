@@ -22,10 +22,12 @@ static void stop_set(sigset_t *set) {
     for (int s = SIGRTMIN; s <= SIGRTMAX; s++) sigaddset(set, s);
 }
 
-// The commands that drive outputs block the stop signals before anything else runs (glibc
-// calls constructors with argc and argv): a signal during start-up then waits, pending, until
-// the handlers are in place, instead of killing a process that may hold lines.
-__attribute__((constructor)) static void block_stop_signals_early(int argc, char **argv, char **envp) {
+// The commands that drive outputs block the stop signals before anything else runs: a signal
+// during start-up then waits, pending, until the handlers are in place, instead of killing a
+// process that may hold lines. From .preinit_array, which glibc runs (with argc and argv) right
+// after the dynamic linker has loaded the libraries and before any library's constructor;
+// earlier than that the process has touched nothing, so a signal that kills it there is harmless.
+static void block_stop_signals_early(int argc, char **argv, char **envp) {
     (void)envp;
     if (argc < 2) return;
     if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "probe") != 0 && strcmp(argv[1], "calibrate") != 0) return;
@@ -33,6 +35,9 @@ __attribute__((constructor)) static void block_stop_signals_early(int argc, char
     stop_set(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);
 }
+
+__attribute__((section(".preinit_array"), used)) static void (*const block_stop_signals_at_start)(int, char **, char **) =
+    block_stop_signals_early;
 
 static _Atomic int32_t first_stop_signal = 0;
 static _Atomic int32_t stop_signal_count = 0;

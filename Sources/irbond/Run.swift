@@ -3,7 +3,7 @@
 // runner (start-up, loop, teardown, in that order, safe state first on every way out), then the
 // record. The order of what happens before the runner is chosen so that nothing is touched
 // until everything that can be checked has been:
-//   1. stop-signal handlers (the signals were blocked from the process's first instruction)
+//   1. stop-signal handlers (the signals were blocked before the program's first instruction)
 //   2. options and files validated (BondConfig; overrides with the board file's rules)
 //   3. output paths checked and their partial files created
 //   4. fatal-signal handler; the writer thread (normal priority)

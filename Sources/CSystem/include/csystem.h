@@ -143,8 +143,8 @@ int32_t irb_set_cpu(int32_t cpu);
 /// Every catchable signal whose default would end or stop the process (SIGHUP, SIGINT, SIGQUIT,
 /// SIGPIPE, SIGALRM, SIGTERM, SIGUSR1/2, SIGIO, SIGPROF, SIGVTALRM, SIGXCPU, SIGXFSZ, SIGSTKFLT,
 /// SIGPWR, SIGTSTP and the real-time signals) sets a flag instead; SIGTTIN and SIGTTOU are
-/// ignored. For `irbond run` and `probe` these signals are blocked from the process's first
-/// instruction (a constructor) until this call installs the handlers and unblocks them, so none
+/// ignored. For `irbond run` and `probe` these signals are blocked before the program's first
+/// instruction (.preinit_array) until this call installs the handlers and unblocks them, so none
 /// is lost or fatal during start-up. 0 or -errno.
 int32_t irb_install_stop_signals(void);
 /// The first stop signal received, or 0 (async-signal-safe; read every tick).
