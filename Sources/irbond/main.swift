@@ -19,6 +19,8 @@ commands:
   bench control       control-quality benchmark: irbond vs a single-loop baseline
   bench sim           how long one whole default cycle takes to simulate
   bench pwm           die ripple of the lamp's on/off modulation, by slot length
+  bench machines      irbond and two published baselines on a zoo of 200 plausible machines
+                      (--count N, --seed S, --recipe FILE, --write-boards DIR, --details)
   run                 run one bond cycle on a board in real time (--board FILE, a hardware or
                       bench board; --recipe FILE)
   plant               emulate the bonder behind gpio-sim and i2c-stub (the VM bench; see --gpio-sysfs)
@@ -348,9 +350,10 @@ func verdictLines(_ controller: BondController) -> [String] {
 // MARK: - irbond bench control
 
 func runBench(_ args: inout Arguments) -> Int32 {
-    guard let what = args.next(), what == "control" || what == "sim" || what == "pwm" else {
-        fail("bench: expected 'control', 'sim' or 'pwm'\n\n" + usage)
+    guard let what = args.next(), what == "control" || what == "sim" || what == "pwm" || what == "machines" else {
+        fail("bench: expected 'control', 'sim', 'pwm' or 'machines'\n\n" + usage)
     }
+    if what == "machines" { return runMachinesBench(&args) }  // H3: BenchMachines.swift
     if what == "sim" { return runSimBench(&args) }
     if what == "pwm" { return runPWMBench() }
     var options = BenchmarkOptions()

@@ -1,0 +1,93 @@
+// irbond bench machines: the machine zoo benchmark (BondSim's MachineBenchmark.swift). Host
+// development builds only, like the other benchmarks.
+
+#if !IRBOND_RELEASE
+import BondConfig
+import BondCore
+import BondSim
+import CSystem
+
+let machinesBenchUsage = """
+bench machines options:
+  --count N           zoo machines (default 200, at most 10000)
+  --seed S            zoo seed (default 1): machine i of seed S is always the same machine
+  --recipe FILE       the recipe (default: the built-in SAC305 on BT)
+  --write-boards DIR  write each machine as a simulated board file DIR/machine-NNN.toml (DIR must
+                      exist), for irbond sim --board; then run the benchmark
+  --details           one line per machine and controller
+"""
+
+func runMachinesBench(_ args: inout Arguments) -> Int32 {
+    var options = MachineBenchmarkOptions()
+    var recipePath: String? = nil
+    var boardDirectory: String? = nil
+    var details = false
+    while let word = args.next() {
+        switch word {
+        case "--count": options.count = Int(parseDouble(args.value(for: word), option: word, range: 1...10_000))
+        case "--seed": options.seed = parseUInt64(args.value(for: word), option: word)
+        case "--recipe": recipePath = args.value(for: word)
+        case "--write-boards": boardDirectory = args.value(for: word)
+        case "--details": details = true
+        default: fail("unknown bench machines option '" + word + "'\n\n" + machinesBenchUsage)
+        }
+    }
+    if let recipePath {
+        let configuration = loadConfiguration(boardPath: nil, recipePath: recipePath)
+        options.recipe = configuration.recipe.recipe
+        options.recipeName = configuration.recipe.name + " (" + recipePath + ")"
+    }
+    let startNs = irb_monotonic_ns()
+    let (machines, verdicts) = zooGroundTruth(options)
+    if let directory = boardDirectory {
+        for machine in machines {
+            var number = String(machine.index)
+            while number.count < 3 { number = "0" + number }
+            var file = OutputFile(path: directory + "/machine-" + number + ".toml")
+            var comments = machine.boardComments
+            let verdict = verdicts[machine.index]
+            comments.append("Ground truth for " + options.recipeName + ": " + verdict.classification.word
+                            + (verdict.reasons.isEmpty ? "" : " (" + verdict.reasons + ")"))
+            file.write(simulatedBoardTOML(name: machine.name, plant: machine.plant, comments: comments))
+            file.close()
+        }
+        writeStderr("bench machines: wrote " + String(machines.count) + " board files to " + directory + "\n")
+    }
+    let report = runMachineBenchmark(options) { done, total, name in
+        writeStderr("\rbench machines: " + String(done) + "/" + String(total) + " runs (" + name + ")\u{1B}[K")
+    }
+    writeStderr("\n")
+    if details {
+        print("ground truth (pessimistic / optimistic value vs limit per check):")
+        for (machine, verdict) in zip(report.machines, report.verdicts) {
+            var line = "  " + String(machine.index) + " " + verdict.classification.word + ":"
+            for c in verdict.checks {
+                line += " " + fixed(c.pessimistic, 2) + "/" + fixed(c.optimistic, 2) + (c.isUpperLimit ? "<=" : ">=")
+                    + fixed(c.limit, 2) + (c.classification == .feasible ? "" : "(" + c.classification.word.prefix(1) + ")")
+            }
+            print(line)
+        }
+        for result in report.contenders {
+            print(result.name + ":")
+            for run in result.runs {
+                let m = report.machines[run.machineIndex]
+                var line = "  " + String(run.machineIndex) + " " + run.feasibility.word + " "
+                if let refusal = run.refusal { line += "refused: " + refusal }
+                else {
+                    line += (run.truePassed ? "pass" : "FAIL " + run.failures.joined(separator: ",")) + " peak err "
+                        + (run.truePeakErrorCelsius.map { fixed($0, 2) } ?? "-") + " C, TAL err "
+                        + (run.timeAboveLiquidusErrorSeconds.map { fixed($0, 1) } ?? "-") + " s"
+                    if let reason = run.abortReason { line += ", aborted: " + reason }
+                }
+                if !run.calibrated && !result.name.hasPrefix("irbond") { line += " [calibration failed]" }
+                if !run.calibrationSummary.isEmpty { line += " [" + run.calibrationSummary + "]" }
+                print(line + "  | " + m.summary)
+            }
+        }
+        print("")
+    }
+    print(report.text)
+    print("benchmark wall time: " + fixed(seconds(since: startNs), 2) + " s")
+    return 0
+}
+#endif
