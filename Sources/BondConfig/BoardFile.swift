@@ -465,28 +465,24 @@ private func readPlant(_ s: inout Section, _ p: inout PlantParameters, _ d: inou
     s.override("oxygen_sensor_resolution_fraction", 1e-9...0.01, unit: "(fraction)", &p.oxygenSensorResolutionFraction, &d)
     s.override("integration_step_s", 0.0001...0.1, unit: "s", &p.integrationStepSeconds, &d)
     // Each converter's own period and first-conversion time (free-running converters drift apart).
-    if s.table["die_thermocouple_conversion_s"] != nil {
-        p.dieThermocoupleConversionSeconds = s.double("die_thermocouple_conversion_s", 0.001...1, unit: "s", &d)
-    }
-    if s.table["substrate_thermocouple_conversion_s"] != nil {
-        p.substrateThermocoupleConversionSeconds = s.double("substrate_thermocouple_conversion_s", 0.001...1, unit: "s", &d)
-    }
-    if s.table["chuck_thermocouple_conversion_s"] != nil {
-        p.chuckThermocoupleConversionSeconds = s.double("chuck_thermocouple_conversion_s", 0.001...1, unit: "s", &d)
-    }
-    for (key, channel) in [("die_thermocouple_phase_s", SensorChannel.die), ("substrate_thermocouple_phase_s", .substrate),
-                           ("chuck_thermocouple_phase_s", .chuck)] where s.table[key] != nil {
-        let phase = s.double(key, 0...1, unit: "s", &d)
-        switch channel {
-        case .die: p.dieThermocouplePhaseSeconds = phase
-        case .substrate: p.substrateThermocouplePhaseSeconds = phase
-        default: p.chuckThermocouplePhaseSeconds = phase
-        }
-        if phase >= p.thermocoupleConversionSeconds(channel) {
+    readConverter(&s, "die", &p.dieThermocoupleConversionSeconds, &p.dieThermocouplePhaseSeconds, &d)
+    readConverter(&s, "substrate", &p.substrateThermocoupleConversionSeconds, &p.substrateThermocouplePhaseSeconds, &d)
+    readConverter(&s, "chuck", &p.chuckThermocoupleConversionSeconds, &p.chuckThermocouplePhaseSeconds, &d)
+    for (name, channel) in [("die", SensorChannel.die), ("substrate", .substrate), ("chuck", .chuck)] {
+        let key = name + "_thermocouple_phase_s"
+        if p.thermocouplePhaseSeconds(channel) >= p.thermocoupleConversionSeconds(channel) {
             d.add(s.position(key), s.keyPath(key), "a converter's first conversion must come within its conversion period ("
                   + describe(p.thermocoupleConversionSeconds(channel)) + " s)")
         }
     }
+}
+
+/// `<name>_thermocouple_conversion_s` and `<name>_thermocouple_phase_s`, each optional.
+private func readConverter(_ s: inout Section, _ name: String, _ period: inout Double?, _ phase: inout Double?,
+                           _ d: inout ConfigDiagnostics) {
+    let periodKey = name + "_thermocouple_conversion_s", phaseKey = name + "_thermocouple_phase_s"
+    if s.table[periodKey] != nil { period = s.double(periodKey, 0.001...1, unit: "s", &d) }
+    if s.table[phaseKey] != nil { phase = s.double(phaseKey, 0...1, unit: "s", &d) }
 }
 
 /// A simulated board file for `plant`: the built-in simulated bonder's loop period, limits and

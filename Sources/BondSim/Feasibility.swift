@@ -159,6 +159,16 @@ public struct FeasibilityModel: Sendable {
         return balance(dieCelsius: td, dieRate: r, substrateRate: substrateRate, wetted: wetted, chuckCelsius: tc, melting: melting)
     }
 
+    /// The die at `dieCelsius` rising as fast as the full lamp drives it (a steady ramp).
+    public func fullLampPoint(dieCelsius td: Double, wetted: Double, chuckCelsius tc: Double, melting: Bool) -> OperatingPoint {
+        func excess(_ rate: Double) -> Double {
+            1 - operatingPoint(dieCelsius: td, rateCelsiusPerSecond: rate, wetted: wetted, chuckCelsius: tc, melting: melting)
+                .lampDutyFraction
+        }
+        let rate = bisect(excess, -1000, 1000)
+        return operatingPoint(dieCelsius: td, rateCelsiusPerSecond: rate, wetted: wetted, chuckCelsius: tc, melting: melting)
+    }
+
     /// Die and substrate heat balances with given rates, solved for the substrate temperature and the duty.
     func balance(dieCelsius td: Double, dieRate r: Double, substrateRate rs: Double, wetted: Double, chuckCelsius tc: Double,
                  melting: Bool) -> OperatingPoint {
@@ -256,16 +266,21 @@ public struct FeasibilityModel: Sendable {
         checks.append(LimitCheck(name: "chuck below Tg - margin", pessimistic: chuckWorst, optimistic: setpoint,
                                  limit: r.chuckLimitCelsius, margin: m.chuckMarginCelsius, isUpperLimit: true))
         // The solder is liquid from the solidus on: the first instants are in tip contact, with
-        // little heat reaching the substrate, so dT can be largest while the joints wet.
+        // little heat reaching the substrate, so dT can be largest while the joints wet. The
+        // faster the die passes the melt, the more lamp power also warms the substrate: at worst
+        // it passes at the recipe's ramp rate, at best with the lamp at full.
         let meltStart = both {
             operatingPoint(dieCelsius: r.alloy.solidusCelsius, rateCelsiusPerSecond: profile.rampRateCelsiusPerSecond, wetted: 0,
                            chuckCelsius: $0, melting: true)
         }
+        let meltStartFull = fullLampPoint(dieCelsius: r.alloy.solidusCelsius, wetted: 0, chuckCelsius: chuckWorst, melting: true)
+        let meltEndFull = fullLampPoint(dieCelsius: r.alloy.liquidusCelsius, wetted: 0, chuckCelsius: chuckWorst, melting: true)
         checks.append(LimitCheck(name: "dT while liquid within dT_max",
                                  pessimistic: max(hold.cold.differentialCelsius, rampTop.cold.differentialCelsius,
                                                   meltStart.cold.differentialCelsius, melt.cold.differentialCelsius),
-                                 optimistic: max(hold.warm.differentialCelsius, rampTop.warm.differentialCelsius,
-                                                 meltStart.warm.differentialCelsius, melt.warm.differentialCelsius),
+                                 optimistic: max(hold.warm.differentialCelsius,
+                                                 min(meltStart.warm.differentialCelsius, meltStartFull.differentialCelsius),
+                                                 min(melt.warm.differentialCelsius, meltEndFull.differentialCelsius)),
                                  limit: r.differential.maxCelsius, margin: m.differentialMarginCelsius, isUpperLimit: true))
         checks.append(LimitCheck(name: "dT at solidification reaches dT_min", pessimistic: solidWorst,
                                  optimistic: solidHeld.differentialCelsius, limit: r.differential.minCelsius,

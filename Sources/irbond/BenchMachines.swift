@@ -53,10 +53,17 @@ func runMachinesBench(_ args: inout Arguments) -> Int32 {
         }
         writeStderr("bench machines: wrote " + String(machines.count) + " board files to " + directory + "\n")
     }
+    // Progress on standard error: redrawn in place on a terminal, one line per controller otherwise.
+    let interactive = irb_isatty(2) == 1
     let report = runMachineBenchmark(options) { done, total, name in
-        writeStderr("\rbench machines: " + String(done) + "/" + String(total) + " runs (" + name + ")\u{1B}[K")
+        if interactive {
+            writeStderr("\rbench machines: " + String(done) + "/" + String(total) + " runs (" + name + ")\u{1B}[K")
+        } else if done % options.count == 0 {
+            writeStderr("bench machines: " + String(done) + "/" + String(total) + " runs (" + name + " done, "
+                        + fixed(seconds(since: startNs), 1) + " s)\n")
+        }
     }
-    writeStderr("\n")
+    if interactive { writeStderr("\n") }
     if details {
         print("ground truth (pessimistic / optimistic value vs limit per check):")
         for (machine, verdict) in zip(report.machines, report.verdicts) {
