@@ -465,24 +465,29 @@ private func readPlant(_ s: inout Section, _ p: inout PlantParameters, _ d: inou
     s.override("oxygen_sensor_resolution_fraction", 1e-9...0.01, unit: "(fraction)", &p.oxygenSensorResolutionFraction, &d)
     s.override("integration_step_s", 0.0001...0.1, unit: "s", &p.integrationStepSeconds, &d)
     // Each converter's own period and first-conversion time (free-running converters drift apart).
-    readConverter(&s, "die", &p.dieThermocoupleConversionSeconds, &p.dieThermocouplePhaseSeconds, &d)
-    readConverter(&s, "substrate", &p.substrateThermocoupleConversionSeconds, &p.substrateThermocouplePhaseSeconds, &d)
-    readConverter(&s, "chuck", &p.chuckThermocoupleConversionSeconds, &p.chuckThermocouplePhaseSeconds, &d)
-    for (name, channel) in [("die", SensorChannel.die), ("substrate", .substrate), ("chuck", .chuck)] {
-        let key = name + "_thermocouple_phase_s"
-        if p.thermocouplePhaseSeconds(channel) >= p.thermocoupleConversionSeconds(channel) {
-            d.add(s.position(key), s.keyPath(key), "a converter's first conversion must come within its conversion period ("
-                  + describe(p.thermocoupleConversionSeconds(channel)) + " s)")
-        }
-    }
+    readConverter(&s, "die_thermocouple_conversion_s", "die_thermocouple_phase_s", .die, &p, &d)
+    readConverter(&s, "substrate_thermocouple_conversion_s", "substrate_thermocouple_phase_s", .substrate, &p, &d)
+    readConverter(&s, "chuck_thermocouple_conversion_s", "chuck_thermocouple_phase_s", .chuck, &p, &d)
 }
 
-/// `<name>_thermocouple_conversion_s` and `<name>_thermocouple_phase_s`, each optional.
-private func readConverter(_ s: inout Section, _ name: String, _ period: inout Double?, _ phase: inout Double?,
-                           _ d: inout ConfigDiagnostics) {
-    let periodKey = name + "_thermocouple_conversion_s", phaseKey = name + "_thermocouple_phase_s"
+/// One converter's optional period and first-conversion time; the first conversion must come
+/// within the period.
+@inline(never)
+private func readConverter(_ s: inout Section, _ periodKey: String, _ phaseKey: String, _ channel: SensorChannel,
+                           _ p: inout PlantParameters, _ d: inout ConfigDiagnostics) {
+    var period: Double? = nil, phase: Double? = nil
     if s.table[periodKey] != nil { period = s.double(periodKey, 0.001...1, unit: "s", &d) }
     if s.table[phaseKey] != nil { phase = s.double(phaseKey, 0...1, unit: "s", &d) }
+    switch channel {
+    case .die: p.dieThermocoupleConversionSeconds = period; p.dieThermocouplePhaseSeconds = phase
+    case .substrate: p.substrateThermocoupleConversionSeconds = period; p.substrateThermocouplePhaseSeconds = phase
+    default: p.chuckThermocoupleConversionSeconds = period; p.chuckThermocouplePhaseSeconds = phase
+    }
+    let limit = p.thermocoupleConversionSeconds(channel)
+    if let phase, phase >= limit {
+        d.add(s.position(phaseKey), s.keyPath(phaseKey),
+              "a converter's first conversion must come within its conversion period (" + describe(limit) + " s)")
+    }
 }
 
 /// A simulated board file for `plant`: the built-in simulated bonder's loop period, limits and
