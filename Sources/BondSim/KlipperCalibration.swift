@@ -32,6 +32,8 @@ public struct KlipperCalibration: Sendable {
     /// Bound on the relay test (not in Klipper, which waits as long as it takes), s.
     public static let timeoutSeconds = 900.0
 
+    /// `chillerDutyFraction` is the fixed chiller duty the calibrated controller will run with;
+    /// during the experiments the rig holds the chuck at the recipe's setpoint.
     /// Runs the test. nil when it could not complete (no safe power, no oscillation in time, or
     /// the guard below the solidus was reached): Klipper would report an error.
     public static func run(plant: PlantParameters, recipe: Recipe, seed: UInt64, chillerDutyFraction: Double = 0.5)

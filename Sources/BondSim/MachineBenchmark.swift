@@ -148,7 +148,7 @@ public struct ZooRun: Sendable {
     public var differentialMinViolated = false
     public var differentialMaxViolated = false
     public var tgViolated = false
-    /// Why the true judgement failed ("" when it passed).
+    /// Why the true judgement failed (empty when it passed).
     public var failures: [String] = []
 }
 

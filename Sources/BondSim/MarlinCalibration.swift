@@ -37,6 +37,8 @@ public struct MarlinCalibration: Sendable {
     /// Bound on the heat-up (Marlin waits as long as it takes), s.
     public static let heatUpTimeoutSeconds = 600.0
 
+    /// `chillerDutyFraction` is the fixed chiller duty the calibrated controller will run with;
+    /// during the experiments the rig holds the chuck at the recipe's setpoint.
     public static func run(plant: PlantParameters, recipe: Recipe, seed: UInt64, chillerDutyFraction: Double = 0.5)
         -> (MarlinCalibration?, CalibrationRig) {
         var rig = CalibrationRig(plant: plant, recipe: recipe, seed: seed)
@@ -67,7 +69,6 @@ public struct MarlinCalibration: Sendable {
         var samples: [Double] = []
         var sampleDistance = period
         var t1Time = 0.0
-        var reachedEnd = false
         while rig.timeSeconds - heatStart < heatUpTimeoutSeconds {
             if rig.timeSeconds >= nextTest - 1e-9 {
                 if current >= startCelsius {
@@ -78,16 +79,15 @@ public struct MarlinCalibration: Sendable {
                     if samples.isEmpty { t1Time = rig.timeSeconds - heatStart }
                     samples.append(current)
                 }
-                if current >= endCelsius { reachedEnd = true; break }
+                if current >= endCelsius { break }
                 nextTest += sampleDistance
             }
             current = rig.tick(lampDutyFraction: u) ?? current
             if current >= rig.guardCelsius { _ = rig.tick(lampDutyFraction: 0); return (nil, rig) }
         }
-        _ = reachedEnd
-        var count = (samples.count + 1) / 2 * 2 - 1
+        // An odd number of samples, so that t2 lies halfway (a heat-up that timed out uses what it has).
+        let count = (samples.count + 1) / 2 * 2 - 1
         guard count >= 3 else { _ = rig.tick(lampDutyFraction: 0); return (nil, rig) }
-        count = min(count, samples.count)
         let t1 = samples[0], t2 = samples[(count - 1) / 2], t3 = samples[count - 1]
         let spacing = sampleDistance * Double(count / 2)
         func responsiveness(_ asymptote: Double) -> Double {
