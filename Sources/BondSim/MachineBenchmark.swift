@@ -152,6 +152,28 @@ public struct ZooRun: Sendable {
     public var failures: [String] = []
 }
 
+/// What a cycle runner returns: the controller at the end and the plant's true statistics.
+public struct CycleResult {
+    public var controller: BondController
+    public var truth: TruthStatistics
+
+    public init(controller: BondController, truth: TruthStatistics) {
+        self.controller = controller
+        self.truth = truth
+    }
+}
+
+/// Runs one cycle of `setup`, calling `observe` every tick with the report and the plant's true
+/// state: the ideal simulated board (`simulatedCycle`) or the bench board's drivers (the
+/// executable's `--through-drivers`).
+public typealias CycleRunner = (SimulationSetup, (TickReport, PlantState) -> Void) -> CycleResult
+
+/// The cycle on the ideal simulated board (runSimulation).
+public func simulatedCycle(_ setup: SimulationSetup, _ observe: (TickReport, PlantState) -> Void) -> CycleResult {
+    let outcome = runSimulation(setup, observe: observe)
+    return CycleResult(controller: outcome.controller, truth: outcome.truth)
+}
+
 public struct MachineBenchmarkOptions: Sendable {
     public var count = MachineZoo.defaultCount
     public var seed = MachineZoo.defaultSeed
@@ -162,7 +184,7 @@ public struct MachineBenchmarkOptions: Sendable {
 
 /// Runs `contender` on `machine`: calibrate, check, cycle.
 public func runZooMachine<C: ZooContender>(_ contender: C, machine: ZooMachine, feasibility: FeasibilityClass,
-                                           options: MachineBenchmarkOptions) -> ZooRun {
+                                           options: MachineBenchmarkOptions, cycle: CycleRunner = simulatedCycle) -> ZooRun {
     let r = options.recipe
     var run = ZooRun(machineIndex: machine.index, feasibility: feasibility)
     let calibrationSeed = (options.seed &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(machine.index) ^ 0xCA11_B8A7_E000_0000
@@ -187,7 +209,7 @@ public func runZooMachine<C: ZooContender>(_ contender: C, machine: ZooMachine, 
     // The atmosphere is judged while the lamp is powered (commanded on, relay closed), on the true
     // pressure: a slow filament's afterglow after switch-off is the lamp's, not the controller's.
     var pressureMax = 0.0, oxygenMax = 0.0
-    let outcome = runSimulation(setup) { report, state in
+    let outcome = cycle(setup) { report, state in
         if state.solderLiquidFraction > 0 {
             let d = state.dieCelsius - state.substrateCelsius
             differentialMax = max(differentialMax ?? d, d)
@@ -204,7 +226,7 @@ public func runZooMachine<C: ZooContender>(_ contender: C, machine: ZooMachine, 
     run.completed = outcome.controller.phase == .complete
     if case .aborted(let reason) = outcome.controller.phase { run.abortReason = describe(reason) }
     run.solderMelted = solderPeak >= r.alloy.solidusCelsius
-    run.recordPassed = outcome.verdict.result == .pass
+    run.recordPassed = outcome.controller.verdict.result == .pass
     run.truePeakErrorCelsius = abs(truth.diePeakCelsius - profile.peakCelsius)
     run.measuredPeakErrorCelsius = statistics.diePeakCelsius.map { abs($0 - profile.peakCelsius) }
     run.timeAboveLiquidusErrorSeconds = abs(truth.solderTimeAboveLiquidusSeconds - profile.timeAboveLiquidusTargetSeconds)
@@ -251,7 +273,7 @@ public func zooGroundTruth(_ options: MachineBenchmarkOptions) -> ([ZooMachine],
 }
 
 /// Runs every contender on every machine. `progress(done, total, what)` after each run.
-public func runMachineBenchmark(_ options: MachineBenchmarkOptions,
+public func runMachineBenchmark(_ options: MachineBenchmarkOptions, cycle: CycleRunner = simulatedCycle,
                                 progress: (Int, Int, String) -> Void = { _, _, _ in }) -> MachineBenchmarkReport {
     precondition(options.count >= 1 && options.count <= 10_000, "1...10000 machines")
     let (machines, verdicts) = zooGroundTruth(options)
@@ -260,7 +282,8 @@ public func runMachineBenchmark(_ options: MachineBenchmarkOptions,
     func all<C: ZooContender>(_ contender: C) -> ContenderResult {
         var runs: [ZooRun] = []
         for (machine, verdict) in zip(machines, verdicts) {
-            runs.append(runZooMachine(contender, machine: machine, feasibility: verdict.classification, options: options))
+            runs.append(runZooMachine(contender, machine: machine, feasibility: verdict.classification, options: options,
+                                      cycle: cycle))
             done += 1
             progress(done, total, contender.name)
         }

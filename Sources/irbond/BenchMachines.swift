@@ -2,8 +2,11 @@
 // development builds only, like the other benchmarks.
 
 #if !IRBOND_RELEASE
+import BondBench
+import BondBoard
 import BondConfig
 import BondCore
+import BondPlant
 import BondSim
 import CSystem
 
@@ -15,6 +18,9 @@ bench machines options:
   --write-boards DIR  write each machine as a simulated board file DIR/machine-NNN.toml (DIR must
                       exist), for irbond sim --board; then run the benchmark
   --details           one line per machine and controller
+  --through-drivers   run the cycles on the bench board (Board/bench/board.toml: the MCP9600 and
+                      ADS1115 drivers, the sigma-delta lamp, mock chips over the zoo machine's plant)
+                      instead of the ideal simulated board
 """
 
 func runMachinesBench(_ args: inout Arguments) -> Int32 {
@@ -22,6 +28,7 @@ func runMachinesBench(_ args: inout Arguments) -> Int32 {
     var recipePath: String? = nil
     var boardDirectory: String? = nil
     var details = false
+    var throughDrivers = false
     while let word = args.next() {
         switch word {
         case "--count": options.count = Int(parseDouble(args.value(for: word), option: word, range: 1...10_000))
@@ -29,6 +36,7 @@ func runMachinesBench(_ args: inout Arguments) -> Int32 {
         case "--recipe": recipePath = args.value(for: word)
         case "--write-boards": boardDirectory = args.value(for: word)
         case "--details": details = true
+        case "--through-drivers": throughDrivers = true
         default: fail("unknown bench machines option '" + word + "'\n\n" + machinesBenchUsage)
         }
     }
@@ -55,7 +63,8 @@ func runMachinesBench(_ args: inout Arguments) -> Int32 {
     }
     // Progress on standard error: redrawn in place on a terminal, one line per controller otherwise.
     let interactive = irb_isatty(2) == 1
-    let report = runMachineBenchmark(options) { done, total, name in
+    let cycle: CycleRunner = throughDrivers ? benchBoardCycle() : simulatedCycle
+    let report = runMachineBenchmark(options, cycle: cycle) { done, total, name in
         if interactive {
             writeStderr("\rbench machines: " + String(done) + "/" + String(total) + " runs (" + name + ")\u{1B}[K")
         } else if done % options.count == 0 {
@@ -93,8 +102,44 @@ func runMachinesBench(_ args: inout Arguments) -> Int32 {
         }
         print("")
     }
+    if throughDrivers { print("cycles through the bench board's drivers (Board/bench/board.toml)") }
     print(report.text)
     print("benchmark wall time: " + fixed(seconds(since: startNs), 2) + " s")
     return 0
+}
+
+/// Cycles on the bench board: the real drivers, modulators and debouncers (BoardIO) against mock
+/// chips over the zoo machine's plant (PlantBackedBackend), ticked as fast as possible.
+func benchBoardCycle() -> CycleRunner {
+    let path = "Board/bench/board.toml"
+    let board = loadConfiguration(boardPath: path, recipePath: nil).board
+    guard let hardware = board.hardware else { fail("'" + path + "' is not a wired bench board") }
+    return { setup, observe in
+        var plant = setup.plant
+        plant.solderSolidusCelsius = setup.recipe.alloy.solidusCelsius
+        plant.solderLiquidusCelsius = setup.recipe.alloy.liquidusCelsius
+        let backend = PlantBackedBackend(hardware: hardware, parameters: plant, faults: setup.faults, seed: setup.seed)
+        var io = BoardIO(hardware: hardware, backend: backend)
+        let period = hardware.loopPeriodSeconds
+        let configuration = ControllerConfiguration(loopPeriodSeconds: period, limits: board.limits, safety: board.safety,
+                                                    tuning: setup.tuning, recipe: setup.recipe)
+        var controller = BondController(configuration: configuration)
+        var truth = TruthStatistics()
+        // Mock chips and lines always come up; a failure here is a bug of the bench board.
+        if io.start(atSeconds: 0) != nil { fail("the bench board's mock chips did not start", status: 1) }
+        controller.startCycle(atSeconds: 0)
+        let maxTicks = Int(setup.maxCycleSeconds / period) + 1
+        var tick = 0
+        while tick < maxTicks && !controller.isFinished {
+            controller.tick(board: &io, nowSeconds: Double(tick) * period)
+            let state = io.backend.board.plant.state
+            truth.update(state, liquidus: plant.solderLiquidusCelsius, stepSeconds: period)
+            observe(controller.lastReport, state)
+            tick += 1
+        }
+        if !controller.isFinished { controller.abortCycle(atSeconds: Double(tick) * period) }
+        io.driveSafe(atSeconds: Double(tick) * period)
+        return CycleResult(controller: controller, truth: truth)
+    }
 }
 #endif

@@ -164,7 +164,7 @@ struct MachineBenchmarkTests {
         var options = MachineBenchmarkOptions()
         options.count = 4
         var progressCalls = 0
-        let report = runMachineBenchmark(options) { _, _, _ in progressCalls += 1 }
+        let report = runMachineBenchmark(options, progress: { _, _, _ in progressCalls += 1 })
         #expect(progressCalls == 12)
         #expect(report.contenders.count == 3)
         for result in report.contenders {
@@ -184,6 +184,20 @@ struct MachineBenchmarkTests {
         #expect(run.completed && run.solderMelted)
         #expect(try! #require(run.truePeakErrorCelsius) < 2)
         #expect(!run.tgViolated && !run.differentialMinViolated)
+    }
+
+    @Test("cycles go through the given runner (the executable's --through-drivers plugs in there)")
+    func cycleRunner() {
+        var calls = 0
+        let counting: CycleRunner = { setup, observe in
+            calls += 1
+            return simulatedCycle(setup, observe)
+        }
+        let machine = MachineZoo().machine(1)
+        let run = runZooMachine(KlipperContender(recipe: .sac305OnBT), machine: machine, feasibility: .feasible,
+                                options: MachineBenchmarkOptions(), cycle: counting)
+        #expect(calls == 1)
+        #expect(run.truePeakErrorCelsius != nil && run.calibrated)
     }
 
     @Test("nearest-rank percentiles")
