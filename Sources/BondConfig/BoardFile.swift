@@ -435,6 +435,130 @@ private func readPlant(_ s: inout Section, _ p: inout PlantParameters, _ d: inou
     s.override("oxygen_sensor_time_constant_s", 0.001...60, unit: "s", &p.oxygenSensorTimeConstantSeconds, &d)
     s.override("oxygen_sensor_resolution_fraction", 1e-9...0.01, unit: "(fraction)", &p.oxygenSensorResolutionFraction, &d)
     s.override("integration_step_s", 0.0001...0.1, unit: "s", &p.integrationStepSeconds, &d)
+    // Each converter's own period and first-conversion time (free-running converters drift apart).
+    readConverter(&s, "die_thermocouple_conversion_s", "die_thermocouple_phase_s", .die, &p, &d)
+    readConverter(&s, "substrate_thermocouple_conversion_s", "substrate_thermocouple_phase_s", .substrate, &p, &d)
+    readConverter(&s, "chuck_thermocouple_conversion_s", "chuck_thermocouple_phase_s", .chuck, &p, &d)
+}
+
+/// One converter's optional period and first-conversion time; the first conversion must come
+/// within the period.
+@inline(never)
+private func readConverter(_ s: inout Section, _ periodKey: String, _ phaseKey: String, _ channel: SensorChannel,
+                           _ p: inout PlantParameters, _ d: inout ConfigDiagnostics) {
+    var period: Double? = nil, phase: Double? = nil
+    if s.table[periodKey] != nil { period = s.double(periodKey, 0.001...1, unit: "s", &d) }
+    if s.table[phaseKey] != nil { phase = s.double(phaseKey, 0...1, unit: "s", &d) }
+    switch channel {
+    case .die: p.dieThermocoupleConversionSeconds = period; p.dieThermocouplePhaseSeconds = phase
+    case .substrate: p.substrateThermocoupleConversionSeconds = period; p.substrateThermocouplePhaseSeconds = phase
+    default: p.chuckThermocoupleConversionSeconds = period; p.chuckThermocouplePhaseSeconds = phase
+    }
+    let limit = p.thermocoupleConversionSeconds(channel)
+    if let phase, phase >= limit {
+        d.add(s.position(phaseKey), s.keyPath(phaseKey),
+              "a converter's first conversion must come within its conversion period (" + describe(limit) + " s)")
+    }
+}
+
+/// A simulated board file for `plant`: the built-in simulated bonder's loop period, limits and
+/// safety settings, and every plant parameter written out (each converter's period and phase
+/// only where set). `comments` go first, one `# ` line each. Loading the text gives `plant` back
+/// exactly (numbers are written in Swift's shortest round-trip form; a test pins it).
+public func simulatedBoardTOML(name: String, plant p: PlantParameters, comments: [String] = []) -> String {
+    var lines = comments.map { "# " + $0 }
+    let board = BoardDescription.simulatedDefault
+    func number(_ x: Double) -> String { "\(x)" }
+    lines.append("name = " + tomlString(name))
+    lines.append("kind = \"simulated\"")
+    lines.append("loop_period_s = " + number(board.loopPeriodSeconds))
+    lines.append("")
+    lines.append("[limits]")
+    lines.append("ambient_pressure_torr = " + number(p.ambientPressureTorr))
+    lines.append("die_absolute_max_c = " + number(board.limits.dieAbsoluteMaxCelsius))
+    lines.append("overpressure_margin_torr = " + number(board.limits.overpressureMarginTorr))
+    lines.append("")
+    lines.append("[plant]")
+    let entries: [(String, Double)] = [
+        ("ambient_c", p.ambientCelsius),
+        ("lamp_irradiance_w_per_m2", p.lampIrradianceWattsPerSquareMeter),
+        ("lamp_filament_time_constant_s", p.lampFilamentTimeConstantSeconds),
+        ("film_transmission", p.filmTransmission),
+        ("die_reflectance", p.dieReflectance),
+        ("silicon_transmitted_fraction", p.siliconTransmittedFraction),
+        ("substrate_absorptivity", p.substrateAbsorptivity),
+        ("exposed_substrate_area_m2", p.exposedSubstrateAreaSquareMeters),
+        ("die_area_m2", p.dieAreaSquareMeters),
+        ("die_heat_capacity_j_per_k", p.dieHeatCapacityJoulesPerKelvin),
+        ("die_emissivity", p.dieEmissivity),
+        ("film_outside_convection_w_per_m2_k", p.filmOutsideConvectionWattsPerSquareMeterKelvin),
+        ("solder_mass_kg", p.solderMassKilograms),
+        ("solder_latent_heat_j_per_kg", p.solderLatentHeatJoulesPerKilogram),
+        ("tip_contact_w_per_k", p.tipContactWattsPerKelvin),
+        ("wetted_joint_w_per_k", p.wettedJointWattsPerKelvin),
+        ("bump_w_per_k", p.bumpWattsPerKelvin),
+        ("gap_gas_w_per_k_at_ambient", p.gapGasWattsPerKelvinAtAmbient),
+        ("gap_gas_half_pressure_torr", p.gapGasHalfPressureTorr),
+        ("substrate_heat_capacity_j_per_k", p.substrateHeatCapacityJoulesPerKelvin),
+        ("substrate_to_chuck_w_per_k", p.substrateToChuckWattsPerKelvin),
+        ("substrate_emissivity", p.substrateEmissivity),
+        ("chamber_convection_at_ambient_w_per_m2_k", p.chamberConvectionAtAmbientWattsPerSquareMeterKelvin),
+        ("chuck_heat_capacity_j_per_k", p.chuckHeatCapacityJoulesPerKelvin),
+        ("chuck_to_ambient_w_per_k", p.chuckToAmbientWattsPerKelvin),
+        ("chuck_to_coolant_w_per_k", p.chuckToCoolantWattsPerKelvin),
+        ("coolant_heat_capacity_j_per_k", p.coolantHeatCapacityJoulesPerKelvin),
+        ("coolant_to_ambient_w_per_k", p.coolantToAmbientWattsPerKelvin),
+        ("chiller_capacity_w", p.chillerCapacityWatts),
+        ("chiller_minimum_c", p.chillerMinimumCelsius),
+        ("chamber_volume_l", p.chamberVolumeLiters),
+        ("pump_speed_l_per_s", p.pumpSpeedLitersPerSecond),
+        ("pump_ultimate_torr", p.pumpUltimateTorr),
+        ("leak_torr_l_per_s", p.leakTorrLitersPerSecond),
+        ("nitrogen_flow_torr_l_per_s", p.nitrogenFlowTorrLitersPerSecond),
+        ("nitrogen_oxygen_fraction", p.nitrogenOxygenFraction),
+        ("vent_conductance_l_per_s", p.ventConductanceLitersPerSecond),
+        ("die_thermocouple_time_constant_s", p.dieThermocoupleTimeConstantSeconds),
+        ("substrate_thermocouple_time_constant_s", p.substrateThermocoupleTimeConstantSeconds),
+        ("chuck_thermocouple_time_constant_s", p.chuckThermocoupleTimeConstantSeconds),
+        ("thermocouple_noise_c", p.thermocoupleNoiseCelsius),
+        ("thermocouple_resolution_c", p.thermocoupleResolutionCelsius),
+        ("thermocouple_conversion_s", p.thermocoupleConversionSeconds),
+        ("stale_after_conversions", p.staleAfterConversions),
+        ("gauge_relative_noise", p.gaugeRelativeNoise),
+        ("gauge_min_torr", p.gaugeMinTorr),
+        ("gauge_max_torr", p.gaugeMaxTorr),
+        ("gauge_time_constant_s", p.gaugeTimeConstantSeconds),
+        ("oxygen_sensor_max_fraction", p.oxygenSensorMaxFraction),
+        ("oxygen_sensor_noise_fraction", p.oxygenSensorNoiseFraction),
+        ("oxygen_sensor_time_constant_s", p.oxygenSensorTimeConstantSeconds),
+        ("oxygen_sensor_resolution_fraction", p.oxygenSensorResolutionFraction),
+        ("integration_step_s", p.integrationStepSeconds),
+    ]
+    for (key, value) in entries { lines.append(key + " = " + number(value)) }
+    let optionals: [(String, Double?)] = [
+        ("die_thermocouple_conversion_s", p.dieThermocoupleConversionSeconds),
+        ("substrate_thermocouple_conversion_s", p.substrateThermocoupleConversionSeconds),
+        ("chuck_thermocouple_conversion_s", p.chuckThermocoupleConversionSeconds),
+        ("die_thermocouple_phase_s", p.dieThermocouplePhaseSeconds),
+        ("substrate_thermocouple_phase_s", p.substrateThermocouplePhaseSeconds),
+        ("chuck_thermocouple_phase_s", p.chuckThermocouplePhaseSeconds),
+    ]
+    for (key, value) in optionals { if let value { lines.append(key + " = " + number(value)) } }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// A TOML basic string.
+func tomlString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F { out += " " } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
 }
 
 /// Rules that need both files: a recipe's optional steps need their actuators on the board.

@@ -107,6 +107,10 @@ public enum ControlStrategy: Equatable, Sendable {
     /// The baseline of common reflow controllers, kept for the benchmark: one PID on die
     /// temperature driving the lamp, no feedforward, chiller at a fixed duty, no constraints.
     case singleLoopBaseline(chillerDutyFraction: Double)
+    /// Baseline of the machine benchmark: Klipper's heater PID (KlipperPID.swift), gains from a relay test.
+    case klipperPID(KlipperPIDSettings)
+    /// Baseline of the machine benchmark: Marlin's hotend MPC (MarlinMPC.swift), model from an M306-style fit.
+    case marlinMPC(MarlinMPCModel)
 }
 
 public struct ControlTuning: Equatable, Sendable {

@@ -53,6 +53,9 @@ public struct ThermalControl: Equatable, Sendable {
     private var lastLampSource: LampSource = .off
     /// The controller's estimate of how far the joints have wetted (0...1).
     public private(set) var wettedFraction = 0.0
+    // H3 baselines: the state of Klipper's PID and Marlin's MPC (KlipperPID.swift, MarlinMPC.swift).
+    private var klipperLoop = KlipperPIDControl()
+    private var marlinLoop = MarlinMPCControl()
 
     public init(tuning: ControlTuning, recipe: Recipe) {
         self.tuning = tuning
@@ -123,6 +126,8 @@ public struct ThermalControl: Equatable, Sendable {
             // with its integral primed to the feedforward's estimate.
             setpoint.restart(atCelsius: die)
             dieLoop.prime(currentOutput: 0, measurement: die)
+            klipperLoop.start(measuredCelsius: die)  // H3 baselines
+            marlinLoop.start(measuredCelsius: die)   // H3 baselines
             lampActive = true
         }
         setpoint.advance(towards: target, rateCelsiusPerSecond: demand.dieRateCelsiusPerSecond, stepSeconds: stepSeconds)
@@ -132,6 +137,20 @@ public struct ThermalControl: Equatable, Sendable {
             out.lampDutyFraction = dieLoop.update(setpoint: setpoint.celsius, measurement: die, stepSeconds: stepSeconds)
             out.lampSource = .dieLoop
             out.chillerDutyFraction = chillerDutyFraction
+            return out
+
+        case .klipperPID(let settings):  // H3 baselines: Klipper's heater PID on the profile setpoint
+            out.lampDutyFraction = klipperLoop.update(settings: settings, targetCelsius: setpoint.celsius,
+                                                      measuredCelsius: die, stepSeconds: stepSeconds)
+            out.lampSource = .dieLoop
+            out.chillerDutyFraction = settings.chillerDutyFraction
+            return out
+
+        case .marlinMPC(let model):  // H3 baselines: Marlin's MPC on the profile setpoint
+            out.lampDutyFraction = marlinLoop.update(model: model, targetCelsius: setpoint.celsius,
+                                                     measuredCelsius: die, stepSeconds: stepSeconds)
+            out.lampSource = .dieLoop
+            out.chillerDutyFraction = model.chillerDutyFraction
             return out
 
         case .constrained:

@@ -258,3 +258,18 @@ public struct EvidenceFile {
         _ = irb_unlink(partialPath)
     }
 }
+
+/// Writes a whole (small) file the safe way: `<path>.partial`, synced, then renamed over `path`,
+/// so an existing file is replaced only by a complete one. Model files and benchmark boards.
+public func writeFileAtomically(_ path: String, _ text: String) throws(FileProblem) {
+    let problems = checkOutputPaths([(option: "file", path: path)])
+    if let first = problems.first { throw FileProblem(first) }
+    var file = try EvidenceFile.create(path)
+    do {
+        try file.append(text)
+        try file.complete()
+    } catch {
+        file.discard()
+        throw FileProblem("cannot write '" + path + "': " + errorText(error.rawValue))
+    }
+}

@@ -128,5 +128,7 @@ public func strategyName(_ strategy: ControlStrategy) -> String {
     switch strategy {
     case .constrained: return "irbond (PID + feedforward, dT/Tg override control)"
     case .singleLoopBaseline: return "baseline (single die PID, fixed chiller)"
+    case .klipperPID: return "Klipper-style PID (relay-autotuned die PID, fixed chiller)"
+    case .marlinMPC: return "Marlin-style MPC (M306-fitted two-node model, fixed chiller)"
     }
 }

@@ -48,7 +48,9 @@ public struct TruthStatistics: Sendable {
     public var oxygenPartialPressureMaxWhileLampOnTorr: Double? = nil
     public var jointsWettedFraction = 0.0
 
-    mutating func update(_ s: PlantState, liquidus: Double, stepSeconds: Double) {
+    public init() {}
+
+    public mutating func update(_ s: PlantState, liquidus: Double, stepSeconds: Double) {
         diePeakCelsius = max(diePeakCelsius, s.dieCelsius)
         solderPeakCelsius = max(solderPeakCelsius, s.solderCelsius)
         if s.solderCelsius >= liquidus { solderTimeAboveLiquidusSeconds += stepSeconds }

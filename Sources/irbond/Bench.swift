@@ -9,9 +9,10 @@ import BondSim
 #if !IRBOND_RELEASE
 
 func runBench(_ args: inout Arguments) -> Int32 {
-    guard let what = args.next(), what == "control" || what == "sim" || what == "pwm" else {
-        fail("bench: expected 'control', 'sim' or 'pwm'\n\n" + usage)
+    guard let what = args.next(), what == "control" || what == "sim" || what == "pwm" || what == "machines" else {
+        fail("bench: expected 'control', 'sim', 'pwm' or 'machines'\n\n" + usage)
     }
+    if what == "machines" { return runMachinesBench(&args) }
     if what == "sim" { return runSimBench(&args) }
     if what == "pwm" { return runPWMBench() }
     var options = BenchmarkOptions()

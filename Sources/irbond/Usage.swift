@@ -8,6 +8,8 @@ commands:
   bench control       control-quality benchmark: irbond vs a single-loop baseline
   bench sim           how long one whole default cycle takes to simulate
   bench pwm           die ripple of the lamp's on/off modulation, by slot length
+  bench machines      irbond and two published baselines on a zoo of 200 plausible machines
+                      (--count N, --seed S, --recipe FILE, --write-boards DIR, --details)
   run                 run one bond cycle on a board in real time (--board FILE, a hardware or
                       bench board; --recipe FILE)
   plant               emulate the bonder behind gpio-sim and i2c-stub (the VM bench; see --gpio-sysfs)
