@@ -52,6 +52,20 @@ public struct ThermocoupleConverter: Equatable, Sendable {
     }
 }
 
+extension ThermocoupleConverter {
+    /// A conversion slower than this many loop periods would leave the loop reading stale values...
+    public static let maximumConversionLoopPeriods = 4.0
+    /// ...unless it is still this fast, which every loop period can live with.
+    public static let acceptableConversionSeconds = 0.1
+
+    /// Whether this converter is fast enough for the loop (checked by the board file and by
+    /// every loop-period override).
+    public func isFastEnough(loopPeriodSeconds: Double) -> Bool {
+        conversionSeconds <= max(ThermocoupleConverter.maximumConversionLoopPeriods * loopPeriodSeconds,
+                                 ThermocoupleConverter.acceptableConversionSeconds)
+    }
+}
+
 /// The three thermocouples, by role.
 public struct ThermocoupleSet: Equatable, Sendable {
     public var die: ThermocoupleConverter
@@ -169,6 +183,20 @@ public struct AnalogConverter: Equatable, Sendable {
     }
 }
 
+extension AnalogConverter {
+    /// One round of the round-robin reader: a pressure and an O2 conversion.
+    public var roundSeconds: Double { 2 / Double(dataRate.samplesPerSecond) }
+    /// A round may take up to one loop period, or this long when the loop is faster: the reader
+    /// keeps the last value between conversions, and 10 ms is a tenth of a vacuum gauge's own
+    /// response (~0.1 s). (Sub-10 ms loops are the latency benchmark's.)
+    public static let acceptableRoundSeconds = 0.01
+
+    /// Whether both channels are refreshed often enough for the loop (board file and overrides).
+    public func isFastEnough(loopPeriodSeconds: Double) -> Bool {
+        roundSeconds <= max(loopPeriodSeconds, AnalogConverter.acceptableRoundSeconds)
+    }
+}
+
 public enum ActiveLevel: Equatable, Sendable {
     /// The line is high when the output is on (or the input condition is true).
     case high
@@ -189,9 +217,16 @@ public struct PWMSettings: Equatable, Sendable {
     /// Shortest off time: once switched off, the output stays off at least this long.
     public var minimumOffSeconds: Double
 
+    /// Allowed slot lengths and minimum on/off times: one definition for the board file and the
+    /// precondition below. (Each slot must also be a whole number of loop periods: BondConfig.)
+    public static let periodRangeSeconds: ClosedRange<Double> = 0.001...60
+    public static let minimumTimeRangeSeconds: ClosedRange<Double> = 0...60
+
     public init(periodSeconds: Double, minimumOnSeconds: Double, minimumOffSeconds: Double) {
-        precondition(periodSeconds > 0 && minimumOnSeconds >= 0 && minimumOffSeconds >= 0,
-                     "PWM needs a positive slot and non-negative minimum times")
+        precondition(PWMSettings.periodRangeSeconds.contains(periodSeconds)
+                     && PWMSettings.minimumTimeRangeSeconds.contains(minimumOnSeconds)
+                     && PWMSettings.minimumTimeRangeSeconds.contains(minimumOffSeconds),
+                     "PWM slot or minimum time out of range (PWMSettings.periodRangeSeconds, .minimumTimeRangeSeconds)")
         self.periodSeconds = periodSeconds
         self.minimumOnSeconds = minimumOnSeconds
         self.minimumOffSeconds = minimumOffSeconds
@@ -280,9 +315,20 @@ public struct RealtimeSettings: Equatable, Sendable {
     /// Watchdog timeout when `/dev/watchdog` is enabled, s.
     public var watchdogTimeoutSeconds: Double
 
+    /// Allowed values: one definition for the board file, the command line (`--priority`) and
+    /// the preconditions below.
+    public static let priorityRange: ClosedRange<Int> = 1...99
+    public static let overrunTripCountRange: ClosedRange<Int> = 1...10_000
+    public static let watchdogTimeoutRangeSeconds: ClosedRange<Double> = 1...60
+    /// The watchdog must allow at least this many loop periods between pets.
+    public static let watchdogMinimumLoopPeriods = 10.0
+
     public init(priority: Int32 = 80, overrunTripCount: Int = 5, watchdogTimeoutSeconds: Double = 2) {
-        precondition(priority >= 1 && priority <= 99, "SCHED_FIFO priority must be 1...99")
-        precondition(overrunTripCount >= 1 && overrunTripCount <= 10_000, "overrun trip count must be 1...10000")
+        precondition(RealtimeSettings.priorityRange.contains(Int(priority)), "SCHED_FIFO priority out of range (RealtimeSettings.priorityRange)")
+        precondition(RealtimeSettings.overrunTripCountRange.contains(overrunTripCount),
+                     "overrun trip count out of range (RealtimeSettings.overrunTripCountRange)")
+        precondition(RealtimeSettings.watchdogTimeoutRangeSeconds.contains(watchdogTimeoutSeconds),
+                     "watchdog timeout out of range (RealtimeSettings.watchdogTimeoutRangeSeconds)")
         self.priority = priority
         self.overrunTripCount = overrunTripCount
         self.watchdogTimeoutSeconds = watchdogTimeoutSeconds

@@ -69,7 +69,7 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
     let kindIndex = top.choice("kind", BoardKind.words, &d)
     let kind: BoardKind = kindIndex == 1 ? .hardware : kindIndex == 2 ? .bench : .simulated
     board.kind = kind
-    board.loopPeriodSeconds = top.double("loop_period_s", 0.001...1, unit: "s", &d)
+    board.loopPeriodSeconds = top.double("loop_period_s", ControllerConfiguration.loopPeriodRangeSeconds, unit: "s", &d)
     let loop = board.loopPeriodSeconds
 
     if var s = top.section("limits", &d) {
@@ -82,7 +82,8 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
 
     if var s = top.section("safety", optional: true, &d) {
         var f = SafetySettings()
-        f.maxConsecutiveBadSamples = s.integer("max_consecutive_bad_samples", 1...100, default: f.maxConsecutiveBadSamples, &d)
+        f.maxConsecutiveBadSamples = s.integer("max_consecutive_bad_samples", SafetySettings.maxConsecutiveBadSamplesRange,
+                                               default: f.maxConsecutiveBadSamples, &d)
         s.override("progress_lamp_duty", 0.05...1, unit: "(fraction)", &f.progressLampDutyFraction, &d)
         s.override("progress_window_s", 0.5...60, unit: "s", &f.progressWindowSeconds, &d)
         s.override("progress_hysteresis_c", 0...50, unit: "C", &f.progressHysteresisCelsius, &d)
@@ -90,29 +91,19 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.override("lamp_off_settle_s", 0...60, unit: "s", &f.lampOffSettleSeconds, &d)
         s.override("unexpected_rise_c", 0.5...50, unit: "C", &f.unexpectedRiseCelsius, &d)
         s.override("chiller_flow_grace_s", 0...60, unit: "s", &f.chillerFlowGraceSeconds, &d)
-        let badWindow = Double(f.maxConsecutiveBadSamples) * loop
-        if badWindow > 1 {
-            d.add(s.position("max_consecutive_bad_samples"), s.keyPath("max_consecutive_bad_samples"),
-                  "at this loop period a failed sensor would go unnoticed for " + describe(badWindow)
-                  + " s; keep it within 1 s")
-        }
         board.safety = f
         s.rejectUnknownKeys(&d)
     }
 
     if var s = top.section("realtime", optional: true, &d) {
-        let priority = s.integer("priority", 1...99, default: 80, &d)
-        let overruns = s.integer("overrun_trip_count", 1...10_000, default: 5, &d)
+        let priority = s.integer("priority", RealtimeSettings.priorityRange, default: 80, &d)
+        let overruns = s.integer("overrun_trip_count", RealtimeSettings.overrunTripCountRange, default: 5, &d)
         let watchdog = s.string("watchdog_device", default: "", &d)
-        let timeout = s.double("watchdog_timeout_s", 1...60, unit: "s", default: 2, &d)
+        let timeout = s.double("watchdog_timeout_s", RealtimeSettings.watchdogTimeoutRangeSeconds, unit: "s", default: 2, &d)
         board.realtime = RealtimeSettings(priority: Int32(priority), overrunTripCount: overruns, watchdogTimeoutSeconds: timeout)
         board.watchdogDevicePath = watchdog.isEmpty ? nil : watchdog
         if !watchdog.isEmpty && !watchdog.hasPrefix("/dev/") {
             d.add(s.position("watchdog_device"), s.keyPath("watchdog_device"), "expected a device path such as /dev/watchdog")
-        }
-        if timeout < 10 * loop {
-            d.add(s.position("watchdog_timeout_s"), s.keyPath("watchdog_timeout_s"),
-                  "watchdog timeout must be at least 10 loop periods (" + describe(10 * loop) + " s)")
         }
         s.rejectUnknownKeys(&d)
     }
@@ -129,11 +120,11 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("thermocouple", optional: !wired, &d) {
-        board.thermocouples = readThermocouples(&s, loop: loop, addresses: &i2cAddresses, &d)
+        board.thermocouples = readThermocouples(&s, addresses: &i2cAddresses, &d)
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("adc", optional: !wired, &d) {
-        board.adc = readADC(&s, loop: loop, addresses: &i2cAddresses, &d)
+        board.adc = readADC(&s, addresses: &i2cAddresses, &d)
         s.rejectUnknownKeys(&d)
     }
     reportDuplicates(i2cAddresses, what: { "I2C address " + hex($0) }, &d)
@@ -151,11 +142,11 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("output", optional: !wired, &d) {
-        board.outputs = readOutputs(&s, loop: loop, lines: &lines, names: &board.outputLineNames, &d)
+        board.outputs = readOutputs(&s, lines: &lines, names: &board.outputLineNames, &d)
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("input", optional: !wired, &d) {
-        board.inputs = readInputs(&s, loop: loop, lines: &lines, names: &board.inputLineNames, &d)
+        board.inputs = readInputs(&s, lines: &lines, names: &board.inputLineNames, &d)
         s.rejectUnknownKeys(&d)
     }
     reportDuplicates(lines.offsets, what: { "GPIO line " + String($0) }, &d)
@@ -176,14 +167,14 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
             d.add(s.position("ambient_pressure_torr"), s.keyPath("ambient_pressure_torr"),
                   "the plant's ambient pressure comes from limits.ambient_pressure_torr")
         }
-        if p.integrationStepSeconds > loop {
-            d.add(s.position("integration_step_s"), s.keyPath("integration_step_s"),
-                  "the plant's integration step must not exceed the loop period (" + describe(loop) + " s)")
-        }
         s.rejectUnknownKeys(&d)
     }
     board.plant = kind != .hardware || hasPlant ? p : nil
     top.rejectUnknownKeys(&d)
+    // The rules that tie the board to its loop period (LoopPeriodRules.swift), at their keys.
+    for violation in loopPeriodViolations(of: board, loopPeriodSeconds: loop) {
+        d.add(root.position(ofKeyPath: violation.keyPath), violation.keyPath, violation.message)
+    }
 
     guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     return .success(board)
@@ -232,7 +223,7 @@ private func reportDuplicates<T: Equatable>(_ uses: [(T, String, TOMLPosition)],
 
 // MARK: - Sections
 
-private func readThermocouples(_ s: inout Section, loop: Double, addresses: inout [(UInt8, String, TOMLPosition)],
+private func readThermocouples(_ s: inout Section, addresses: inout [(UInt8, String, TOMLPosition)],
                                _ d: inout ConfigDiagnostics) -> ThermocoupleSet? {
     let types = ["K", "J", "T", "N", "S", "E", "B", "R"]  // ThermocoupleType raw-value order
     func read(_ role: String) -> ThermocoupleConverter? {
@@ -246,21 +237,15 @@ private func readThermocouples(_ s: inout Section, loop: Double, addresses: inou
             d.add(t.position("adc_resolution_bits"), t.keyPath("adc_resolution_bits"), "must be 18, 16, 14 or 12")
         }
         t.rejectUnknownKeys(&d)
-        let converter = ThermocoupleConverter(address: address, type: ThermocoupleType(rawValue: UInt8(typeIndex)) ?? .k,
-                                              filterCoefficient: UInt8(filter), adcResolutionBits: UInt8(bits % 2 == 0 ? bits : 16))
-        if converter.conversionSeconds > 4 * loop && converter.conversionSeconds > 0.1 {
-            d.add(t.position("adc_resolution_bits"), t.keyPath("adc_resolution_bits"),
-                  describe(Double(bits)) + "-bit conversions take " + describe(converter.conversionSeconds * 1000)
-                  + " ms, too slow for a " + describe(loop * 1000) + " ms loop (the reading would go stale); use 16 bits or less")
-        }
-        return converter
+        return ThermocoupleConverter(address: address, type: ThermocoupleType(rawValue: UInt8(typeIndex)) ?? .k,
+                                     filterCoefficient: UInt8(filter), adcResolutionBits: UInt8(bits % 2 == 0 ? bits : 16))
     }
     let die = read("die"), substrate = read("substrate"), chuck = read("chuck")
     guard let die, let substrate, let chuck else { return nil }
     return ThermocoupleSet(die: die, substrate: substrate, chuck: chuck)
 }
 
-private func readADC(_ s: inout Section, loop: Double, addresses: inout [(UInt8, String, TOMLPosition)],
+private func readADC(_ s: inout Section, addresses: inout [(UInt8, String, TOMLPosition)],
                      _ d: inout ConfigDiagnostics) -> AnalogConverter? {
     let address = s.address("address", 0x48...0x4B, &d)
     addresses.append((address, s.keyPath("address"), s.position("address")))
@@ -271,12 +256,6 @@ private func readADC(_ s: inout Section, loop: Double, addresses: inout [(UInt8,
         rate = ADCDataRate(rawValue: UInt8(index)) ?? .sps860
     } else {
         d.add(s.position("data_rate_sps"), s.keyPath("data_rate_sps"), "must be one of 8, 16, 32, 64, 128, 250, 475, 860")
-    }
-    // Two single-shot conversions (pressure and O2) must fit in one loop period.
-    if 2.0 / Double(rate.samplesPerSecond) > loop {
-        d.add(s.position("data_rate_sps"), s.keyPath("data_rate_sps"),
-              "two conversions at " + String(rate.samplesPerSecond) + " samples/s take longer than the loop period ("
-              + describe(loop * 1000) + " ms)")
     }
     let pressure = readAnalogChannel(&s, "pressure", unitWord: "torr", &d)
     let oxygen = readAnalogChannel(&s, "o2", unitWord: "fraction", &d)
@@ -330,7 +309,7 @@ private func readAnalogChannel(_ parent: inout Section, _ role: String, unitWord
 private let outputRoles = ["lamp", "chiller", "master_relay", "vacuum_valve", "nitrogen_valve", "vent_valve",
                            "encapsulant_valve", "securement_release", "lead_lift"]
 
-private func readOutputs(_ s: inout Section, loop: Double, lines: inout LineUses, names: inout [String?],
+private func readOutputs(_ s: inout Section, lines: inout LineUses, names: inout [String?],
                          _ d: inout ConfigDiagnostics) -> OutputLines? {
     for key in s.keys where !outputRoles.contains(key) {
         var message = "unknown output (outputs are " + quotedList(outputRoles) + ")"
@@ -346,19 +325,11 @@ private func readOutputs(_ s: inout Section, loop: Double, lines: inout LineUses
         let duty = role == "lamp" || role == "chiller"
         var pwm: PWMSettings? = nil
         if duty {
-            let period = t.double("pwm_period_s", 0.001...60, unit: "s", &d)
-            let minOn = t.double("pwm_min_on_s", 0...60, unit: "s", default: 0, &d)
-            let minOff = t.double("pwm_min_off_s", 0...60, unit: "s", default: 0, &d)
-            let slots = period / loop
-            if period < loop - 1e-12 {
-                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"),
-                      "PWM period must not be shorter than the loop period (" + describe(loop) + " s)")
-            } else if abs(slots - slots.rounded()) > 1e-6 {
-                d.add(t.position("pwm_period_s"), t.keyPath("pwm_period_s"),
-                      "PWM period must be a whole number of loop periods (" + describe(loop) + " s)")
-            } else {
-                pwm = PWMSettings(periodSeconds: period, minimumOnSeconds: minOn, minimumOffSeconds: minOff)
-            }
+            // Against the loop period: LoopPeriodRules.swift.
+            let period = t.double("pwm_period_s", PWMSettings.periodRangeSeconds, unit: "s", &d)
+            let minOn = t.double("pwm_min_on_s", PWMSettings.minimumTimeRangeSeconds, unit: "s", default: 0, &d)
+            let minOff = t.double("pwm_min_off_s", PWMSettings.minimumTimeRangeSeconds, unit: "s", default: 0, &d)
+            pwm = PWMSettings(periodSeconds: period, minimumOnSeconds: minOn, minimumOffSeconds: minOff)
         } else {
             for key in ["pwm_period_s", "pwm_min_on_s", "pwm_min_off_s"] where t.table[key] != nil {
                 _ = t.value(key)
@@ -381,7 +352,7 @@ private func readOutputs(_ s: inout Section, loop: Double, lines: inout LineUses
                        ventValve: vent, encapsulantValve: encapsulant, securementRelease: release, leadLift: lift)
 }
 
-private func readInputs(_ s: inout Section, loop: Double, lines: inout LineUses, names: inout [String?],
+private func readInputs(_ s: inout Section, lines: inout LineUses, names: inout [String?],
                         _ d: inout ConfigDiagnostics) -> InputLines? {
     let roles = ["emergency_stop", "film_seal", "chiller_flow"]
     for key in s.keys where !roles.contains(key) {
@@ -464,6 +435,130 @@ private func readPlant(_ s: inout Section, _ p: inout PlantParameters, _ d: inou
     s.override("oxygen_sensor_time_constant_s", 0.001...60, unit: "s", &p.oxygenSensorTimeConstantSeconds, &d)
     s.override("oxygen_sensor_resolution_fraction", 1e-9...0.01, unit: "(fraction)", &p.oxygenSensorResolutionFraction, &d)
     s.override("integration_step_s", 0.0001...0.1, unit: "s", &p.integrationStepSeconds, &d)
+    // Each converter's own period and first-conversion time (free-running converters drift apart).
+    readConverter(&s, "die_thermocouple_conversion_s", "die_thermocouple_phase_s", .die, &p, &d)
+    readConverter(&s, "substrate_thermocouple_conversion_s", "substrate_thermocouple_phase_s", .substrate, &p, &d)
+    readConverter(&s, "chuck_thermocouple_conversion_s", "chuck_thermocouple_phase_s", .chuck, &p, &d)
+}
+
+/// One converter's optional period and first-conversion time; the first conversion must come
+/// within the period.
+@inline(never)
+private func readConverter(_ s: inout Section, _ periodKey: String, _ phaseKey: String, _ channel: SensorChannel,
+                           _ p: inout PlantParameters, _ d: inout ConfigDiagnostics) {
+    var period: Double? = nil, phase: Double? = nil
+    if s.table[periodKey] != nil { period = s.double(periodKey, 0.001...1, unit: "s", &d) }
+    if s.table[phaseKey] != nil { phase = s.double(phaseKey, 0...1, unit: "s", &d) }
+    switch channel {
+    case .die: p.dieThermocoupleConversionSeconds = period; p.dieThermocouplePhaseSeconds = phase
+    case .substrate: p.substrateThermocoupleConversionSeconds = period; p.substrateThermocouplePhaseSeconds = phase
+    default: p.chuckThermocoupleConversionSeconds = period; p.chuckThermocouplePhaseSeconds = phase
+    }
+    let limit = p.thermocoupleConversionSeconds(channel)
+    if let phase, phase >= limit {
+        d.add(s.position(phaseKey), s.keyPath(phaseKey),
+              "a converter's first conversion must come within its conversion period (" + describe(limit) + " s)")
+    }
+}
+
+/// A simulated board file for `plant`: the built-in simulated bonder's loop period, limits and
+/// safety settings, and every plant parameter written out (each converter's period and phase
+/// only where set). `comments` go first, one `# ` line each. Loading the text gives `plant` back
+/// exactly (numbers are written in Swift's shortest round-trip form; a test pins it).
+public func simulatedBoardTOML(name: String, plant p: PlantParameters, comments: [String] = []) -> String {
+    var lines = comments.map { "# " + $0 }
+    let board = BoardDescription.simulatedDefault
+    func number(_ x: Double) -> String { "\(x)" }
+    lines.append("name = " + tomlString(name))
+    lines.append("kind = \"simulated\"")
+    lines.append("loop_period_s = " + number(board.loopPeriodSeconds))
+    lines.append("")
+    lines.append("[limits]")
+    lines.append("ambient_pressure_torr = " + number(p.ambientPressureTorr))
+    lines.append("die_absolute_max_c = " + number(board.limits.dieAbsoluteMaxCelsius))
+    lines.append("overpressure_margin_torr = " + number(board.limits.overpressureMarginTorr))
+    lines.append("")
+    lines.append("[plant]")
+    let entries: [(String, Double)] = [
+        ("ambient_c", p.ambientCelsius),
+        ("lamp_irradiance_w_per_m2", p.lampIrradianceWattsPerSquareMeter),
+        ("lamp_filament_time_constant_s", p.lampFilamentTimeConstantSeconds),
+        ("film_transmission", p.filmTransmission),
+        ("die_reflectance", p.dieReflectance),
+        ("silicon_transmitted_fraction", p.siliconTransmittedFraction),
+        ("substrate_absorptivity", p.substrateAbsorptivity),
+        ("exposed_substrate_area_m2", p.exposedSubstrateAreaSquareMeters),
+        ("die_area_m2", p.dieAreaSquareMeters),
+        ("die_heat_capacity_j_per_k", p.dieHeatCapacityJoulesPerKelvin),
+        ("die_emissivity", p.dieEmissivity),
+        ("film_outside_convection_w_per_m2_k", p.filmOutsideConvectionWattsPerSquareMeterKelvin),
+        ("solder_mass_kg", p.solderMassKilograms),
+        ("solder_latent_heat_j_per_kg", p.solderLatentHeatJoulesPerKilogram),
+        ("tip_contact_w_per_k", p.tipContactWattsPerKelvin),
+        ("wetted_joint_w_per_k", p.wettedJointWattsPerKelvin),
+        ("bump_w_per_k", p.bumpWattsPerKelvin),
+        ("gap_gas_w_per_k_at_ambient", p.gapGasWattsPerKelvinAtAmbient),
+        ("gap_gas_half_pressure_torr", p.gapGasHalfPressureTorr),
+        ("substrate_heat_capacity_j_per_k", p.substrateHeatCapacityJoulesPerKelvin),
+        ("substrate_to_chuck_w_per_k", p.substrateToChuckWattsPerKelvin),
+        ("substrate_emissivity", p.substrateEmissivity),
+        ("chamber_convection_at_ambient_w_per_m2_k", p.chamberConvectionAtAmbientWattsPerSquareMeterKelvin),
+        ("chuck_heat_capacity_j_per_k", p.chuckHeatCapacityJoulesPerKelvin),
+        ("chuck_to_ambient_w_per_k", p.chuckToAmbientWattsPerKelvin),
+        ("chuck_to_coolant_w_per_k", p.chuckToCoolantWattsPerKelvin),
+        ("coolant_heat_capacity_j_per_k", p.coolantHeatCapacityJoulesPerKelvin),
+        ("coolant_to_ambient_w_per_k", p.coolantToAmbientWattsPerKelvin),
+        ("chiller_capacity_w", p.chillerCapacityWatts),
+        ("chiller_minimum_c", p.chillerMinimumCelsius),
+        ("chamber_volume_l", p.chamberVolumeLiters),
+        ("pump_speed_l_per_s", p.pumpSpeedLitersPerSecond),
+        ("pump_ultimate_torr", p.pumpUltimateTorr),
+        ("leak_torr_l_per_s", p.leakTorrLitersPerSecond),
+        ("nitrogen_flow_torr_l_per_s", p.nitrogenFlowTorrLitersPerSecond),
+        ("nitrogen_oxygen_fraction", p.nitrogenOxygenFraction),
+        ("vent_conductance_l_per_s", p.ventConductanceLitersPerSecond),
+        ("die_thermocouple_time_constant_s", p.dieThermocoupleTimeConstantSeconds),
+        ("substrate_thermocouple_time_constant_s", p.substrateThermocoupleTimeConstantSeconds),
+        ("chuck_thermocouple_time_constant_s", p.chuckThermocoupleTimeConstantSeconds),
+        ("thermocouple_noise_c", p.thermocoupleNoiseCelsius),
+        ("thermocouple_resolution_c", p.thermocoupleResolutionCelsius),
+        ("thermocouple_conversion_s", p.thermocoupleConversionSeconds),
+        ("stale_after_conversions", p.staleAfterConversions),
+        ("gauge_relative_noise", p.gaugeRelativeNoise),
+        ("gauge_min_torr", p.gaugeMinTorr),
+        ("gauge_max_torr", p.gaugeMaxTorr),
+        ("gauge_time_constant_s", p.gaugeTimeConstantSeconds),
+        ("oxygen_sensor_max_fraction", p.oxygenSensorMaxFraction),
+        ("oxygen_sensor_noise_fraction", p.oxygenSensorNoiseFraction),
+        ("oxygen_sensor_time_constant_s", p.oxygenSensorTimeConstantSeconds),
+        ("oxygen_sensor_resolution_fraction", p.oxygenSensorResolutionFraction),
+        ("integration_step_s", p.integrationStepSeconds),
+    ]
+    for (key, value) in entries { lines.append(key + " = " + number(value)) }
+    let optionals: [(String, Double?)] = [
+        ("die_thermocouple_conversion_s", p.dieThermocoupleConversionSeconds),
+        ("substrate_thermocouple_conversion_s", p.substrateThermocoupleConversionSeconds),
+        ("chuck_thermocouple_conversion_s", p.chuckThermocoupleConversionSeconds),
+        ("die_thermocouple_phase_s", p.dieThermocouplePhaseSeconds),
+        ("substrate_thermocouple_phase_s", p.substrateThermocouplePhaseSeconds),
+        ("chuck_thermocouple_phase_s", p.chuckThermocouplePhaseSeconds),
+    ]
+    for (key, value) in optionals { if let value { lines.append(key + " = " + number(value)) } }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// A TOML basic string.
+func tomlString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F { out += " " } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
 }
 
 /// Rules that need both files: a recipe's optional steps need their actuators on the board.

@@ -10,10 +10,11 @@ public struct ConfigError: Sendable {
     public var keyPath: String
     public var message: String
 
-    /// `file:line:column: key.path: message`
+    /// `file:line:column: key.path: message`; a command-line option's error (no position) is
+    /// `command line: --option value: message`.
     public var description: String {
-        file + ":" + String(position.line) + ":" + String(position.column) + ": "
-            + (keyPath.isEmpty ? "" : keyPath + ": ") + message
+        let place = position.line > 0 ? file + ":" + String(position.line) + ":" + String(position.column) : file
+        return place + ": " + (keyPath.isEmpty ? "" : keyPath + ": ") + message
     }
 }
 
@@ -191,6 +192,21 @@ struct Section {
             if let suggestion = closest(to: key, in: used) { message += " (did you mean '" + suggestion + "'?)" }
             d.add(position(key), keyPath(key), message)
         }
+    }
+}
+
+extension TOMLTable {
+    /// Where a dotted key path (`output.lamp.pwm_period_s`) was written; the deepest table on
+    /// the path that exists when the key itself does not (a rule about a default value).
+    func position(ofKeyPath keyPath: String) -> TOMLPosition {
+        var table = self
+        let parts = keyPath.split(separator: ".").map(String.init)
+        for (i, part) in parts.enumerated() {
+            if i == parts.count - 1 { return table.position(of: part) ?? table.position }
+            guard case .table(let next) = table[part] else { return table.position }
+            table = next
+        }
+        return table.position
     }
 }
 

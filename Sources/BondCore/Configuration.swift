@@ -21,6 +21,13 @@ public struct MachineLimits: Equatable, Sendable {
 
 /// Thresholds of the safety supervisor. See docs/safety.md.
 public struct SafetySettings: Equatable, Sendable {
+    /// Allowed `maxConsecutiveBadSamples`: the one definition the board file, the command line
+    /// and the precondition below use.
+    public static let maxConsecutiveBadSamplesRange: ClosedRange<Int> = 1...100
+    /// A failed sensor must be noticed within this long: bad samples x loop period (checked by
+    /// the board file and by every loop-period override).
+    public static let badSampleWindowMaxSeconds = 1.0
+
     /// A sensor may give this many bad (non-valid) samples in a row before the supervisor trips.
     public var maxConsecutiveBadSamples: Int
     /// Heating progress: lamp at or above this duty ...
@@ -41,8 +48,8 @@ public struct SafetySettings: Equatable, Sendable {
                 progressWindowSeconds: Double = 4, progressHysteresisCelsius: Double = 8,
                 progressMinRiseCelsius: Double = 2, lampOffSettleSeconds: Double = 3,
                 unexpectedRiseCelsius: Double = 5, chillerFlowGraceSeconds: Double = 2) {
-        precondition(maxConsecutiveBadSamples >= 1 && maxConsecutiveBadSamples <= 1000,
-                     "bad-sample bound must be 1...1000")
+        precondition(SafetySettings.maxConsecutiveBadSamplesRange.contains(maxConsecutiveBadSamples),
+                     "bad-sample bound out of range (SafetySettings.maxConsecutiveBadSamplesRange)")
         self.maxConsecutiveBadSamples = maxConsecutiveBadSamples
         self.progressLampDutyFraction = progressLampDutyFraction
         self.progressWindowSeconds = progressWindowSeconds
@@ -63,6 +70,10 @@ public enum ControlStrategy: Equatable, Sendable {
     /// measured die driving the lamp (`ControlTuning.baselineDie`), no feedforward, chiller at a
     /// fixed duty, no constraints.
     case singleLoopBaseline(chillerDutyFraction: Double)
+    /// Baseline of the machine benchmark: Klipper's heater PID (KlipperPID.swift), gains from a relay test.
+    case klipperPID(KlipperPIDSettings)
+    /// Baseline of the machine benchmark: Marlin's hotend MPC (MarlinMPC.swift), model from an M306-style fit.
+    case marlinMPC(MarlinMPCModel)
 }
 
 /// What the controller is told beyond the model: one aggressiveness setting, the guard bands
@@ -109,6 +120,10 @@ public struct ControlTuning: Equatable, Sendable {
 
 /// Everything the controller is configured with, fixed for one cycle.
 public struct ControllerConfiguration: Equatable, Sendable {
+    /// Allowed loop periods: the one definition the board file, the command line (`--loop-period`)
+    /// and the precondition below use.
+    public static let loopPeriodRangeSeconds: ClosedRange<Double> = 0.001...1
+
     public var loopPeriodSeconds: Double
     public var limits: MachineLimits
     public var safety: SafetySettings
@@ -124,7 +139,8 @@ public struct ControllerConfiguration: Equatable, Sendable {
     public init(loopPeriodSeconds: Double = 0.05, limits: MachineLimits = MachineLimits(),
                 safety: SafetySettings = SafetySettings(), tuning: ControlTuning = ControlTuning(),
                 recipe: Recipe = .sac305OnBT, model: MachineModel?, identification: IdentificationPlan? = nil) {
-        precondition(loopPeriodSeconds >= 0.001 && loopPeriodSeconds <= 1, "loop period must be 1 ms...1 s")
+        precondition(ControllerConfiguration.loopPeriodRangeSeconds.contains(loopPeriodSeconds),
+                     "loop period out of range (ControllerConfiguration.loopPeriodRangeSeconds)")
         if case .constrained = tuning.strategy, identification == nil {
             precondition(model?.isPlausible ?? false, "irbond's controller needs a plausible machine model")
         }

@@ -299,6 +299,9 @@ enum LampLaw: Sendable {
     case model(ModelLampControl)
     /// One PID on the measured die, no feedforward, no constraints.
     case singleLoop(PIDController)
+    /// The machine benchmark's baselines, on the measured die too (KlipperPID.swift, MarlinMPC.swift).
+    case klipper(KlipperPIDControl, KlipperPIDSettings)
+    case marlin(MarlinMPCControl, MarlinMPCModel)
     /// No law: `irbond calibrate`, where the identification experiment drives the lamp.
     case none
 }
@@ -330,6 +333,10 @@ public struct ThermalControl: Sendable {
             }
         case .singleLoopBaseline:
             law = .singleLoop(PIDController(gains: tuning.baselineDie))
+        case .klipperPID(let settings):
+            law = .klipper(KlipperPIDControl(), settings)
+        case .marlinMPC(let model):
+            law = .marlin(MarlinMPCControl(), model)
         }
         chuckLoop = PIDController(gains: tuning.chuck)
         differentialChillerLoop = PIDController(gains: tuning.differentialChiller)
@@ -386,6 +393,42 @@ public struct ThermalControl: Sendable {
             out.lampDutyFraction = pid.update(setpoint: setpoint.celsius, measurement: die, stepSeconds: dt)
             out.lampSource = .dieLoop
             law = .singleLoop(pid)
+            return out
+
+        case .klipper(var loop, let settings):
+            out.chillerDutyFraction = settings.chillerDutyFraction
+            guard let target = demand.dieTargetCelsius, let die = values.dieCelsius else {
+                lampActive = false
+                return out
+            }
+            if demand.restartProfile || !lampActive {
+                setpoint.restart(atCelsius: die)
+                loop.start(measuredCelsius: die)
+                lampActive = true
+            }
+            setpoint.advance(towards: target, rateCelsiusPerSecond: demand.dieRateCelsiusPerSecond, stepSeconds: dt)
+            out.lampDutyFraction = loop.update(settings: settings, targetCelsius: setpoint.celsius, measuredCelsius: die,
+                                               stepSeconds: dt)
+            out.lampSource = .dieLoop
+            law = .klipper(loop, settings)
+            return out
+
+        case .marlin(var loop, let model):
+            out.chillerDutyFraction = model.chillerDutyFraction
+            guard let target = demand.dieTargetCelsius, let die = values.dieCelsius else {
+                lampActive = false
+                return out
+            }
+            if demand.restartProfile || !lampActive {
+                setpoint.restart(atCelsius: die)
+                loop.start(measuredCelsius: die)
+                lampActive = true
+            }
+            setpoint.advance(towards: target, rateCelsiusPerSecond: demand.dieRateCelsiusPerSecond, stepSeconds: dt)
+            out.lampDutyFraction = loop.update(model: model, targetCelsius: setpoint.celsius, measuredCelsius: die,
+                                               stepSeconds: dt)
+            out.lampSource = .dieLoop
+            law = .marlin(loop, model)
             return out
 
         case .model(var control):

@@ -6,27 +6,31 @@ public struct Matrix<let N: Int>: Equatable, Sendable {
     public var rows: InlineArray<N, InlineArray<N, Double>>
 
     /// The zero matrix.
+    @inlinable
     public init() {
         rows = InlineArray(repeating: InlineArray(repeating: 0))
     }
 
+    @inlinable
     public static var identity: Matrix<N> {
         var m = Matrix<N>()
         for i in 0..<N { m[i, i] = 1 }
         return m
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public subscript(_ row: Int, _ column: Int) -> Double {
         get { rows[row][column] }
         set { rows[row][column] = newValue }
     }
 
+    @inlinable
     public static func == (a: Matrix<N>, b: Matrix<N>) -> Bool {
         for i in 0..<N { for j in 0..<N where a[i, j] != b[i, j] { return false } }
         return true
     }
 
+    @inlinable
     public static func * (a: Matrix<N>, b: Matrix<N>) -> Matrix<N> {
         var c = Matrix<N>()
         for i in 0..<N {
@@ -39,18 +43,21 @@ public struct Matrix<let N: Int>: Equatable, Sendable {
         return c
     }
 
+    @inlinable
     public static func + (a: Matrix<N>, b: Matrix<N>) -> Matrix<N> {
         var c = a
         for i in 0..<N { for j in 0..<N { c[i, j] += b[i, j] } }
         return c
     }
 
+    @inlinable
     public func scaled(by factor: Double) -> Matrix<N> {
         var c = self
         for i in 0..<N { for j in 0..<N { c[i, j] *= factor } }
         return c
     }
 
+    @inlinable
     public var transposed: Matrix<N> {
         var t = Matrix<N>()
         for i in 0..<N { for j in 0..<N { t[j, i] = self[i, j] } }
@@ -58,6 +65,7 @@ public struct Matrix<let N: Int>: Equatable, Sendable {
     }
 
     /// The largest absolute row sum (the infinity norm).
+    @inlinable
     public var rowSumNorm: Double {
         var largest = 0.0
         for i in 0..<N {
@@ -71,6 +79,7 @@ public struct Matrix<let N: Int>: Equatable, Sendable {
     /// exp(self), by scaling and squaring a Taylor series: the matrix is halved until its norm
     /// is below 1/2 (at most 40 halvings), the series summed to 10 terms (error below 1e-12
     /// there), then squared back. No transcendental function is needed.
+    @inlinable
     public var exponential: Matrix<N> {
         var squarings = 0
         var norm = rowSumNorm
@@ -92,6 +101,7 @@ public struct Matrix<let N: Int>: Equatable, Sendable {
     }
 
     /// Symmetrises in place ((A + A^T) / 2): covariances drift from symmetry by rounding.
+    @inlinable
     public mutating func symmetrize() {
         for i in 0..<N {
             for j in (i + 1)..<N {

@@ -94,7 +94,7 @@ public enum AbortReason: Equatable, Sendable {
     case leakCheckFailed
     case entryConditionFailed(StepKind)
     case operatorAbort
-    /// SIGINT or SIGTERM reached the program (`irbond run`).
+    /// A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT, ...) reached the program (`irbond run`).
     case stopSignal
     /// The real-time loop missed its deadline too many times in a row.
     case loopOverrun
@@ -108,6 +108,11 @@ public enum AbortReason: Equatable, Sendable {
     /// Before the solder melted, the machine answered differently from its model by more than
     /// the health check allows: recalibrate.
     case modelMismatch
+    /// The tick log could not be written (disk full, I/O error): the cycle's evidence would be
+    /// lost, so the cycle ends in the safe state (docs/decisions.md).
+    case logWriteFailed
+    /// The partial bond record could not be written (the same reasoning).
+    case recordWriteFailed
 
     /// A short stable identifier for records and logs.
     public var code: StaticString {
@@ -134,6 +139,8 @@ public enum AbortReason: Equatable, Sendable {
         case .lampSaturated: return "lamp_saturated"
         case .peakUnreachableBelowTg: return "peak_unreachable_below_tg"
         case .modelMismatch: return "model_mismatch"
+        case .logWriteFailed: return "log_write_failed"
+        case .recordWriteFailed: return "record_write_failed"
         }
     }
 
@@ -156,12 +163,14 @@ public enum AbortReason: Equatable, Sendable {
         case .leakCheckFailed: return "pressure rose faster than the leak-rate limit with the vacuum valve closed"
         case .entryConditionFailed: return "step entry condition not met"
         case .operatorAbort: return "aborted by the operator"
-        case .stopSignal: return "stop signal (SIGINT or SIGTERM) received"
+        case .stopSignal: return "stop signal received (SIGINT, SIGTERM, SIGHUP, ...)"
         case .loopOverrun: return "control loop missed its deadline too many times in a row"
         case .outputFault: return "an output line could not be driven"
         case .lampSaturated: return "the lamp at full power cannot bring the die to the target on this machine"
         case .peakUnreachableBelowTg: return "the die cannot reach the target without the substrate reaching Tg"
         case .modelMismatch: return "the machine no longer answers like its model (lamp or contact changed): recalibrate"
+        case .logWriteFailed: return "the tick log could not be written (disk full or I/O error)"
+        case .recordWriteFailed: return "the partial bond record could not be written (disk full or I/O error)"
         }
     }
 

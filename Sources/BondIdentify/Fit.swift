@@ -142,9 +142,14 @@ public enum FitAcceptance {
 public func fitMachineModel(samples: [IdentificationSample], dieHeatCapacityJoulesPerKelvin: Double,
                             noiseCelsius: Double, hint: IdentificationExperiment? = nil) -> IdentificationFit? {
     guard let problem = FitProblem(samples: samples, noiseCelsius: noiseCelsius) else { return nil }
+    // Every start for a few iterations; the two best go on to convergence.
+    var screened: [(theta: [Double], cost: Double, iterations: Int)] = []
+    for start in problem.starts(hint: hint) { screened.append(problem.levenbergMarquardt(from: start, maxIterations: 12)) }
+    screened.sort { $0.cost < $1.cost }
     var best: (theta: [Double], cost: Double, iterations: Int)? = nil
-    for start in problem.starts(hint: hint) {
-        let result = problem.levenbergMarquardt(from: start, maxIterations: 80)
+    for candidate in screened.prefix(2) {
+        var result = problem.levenbergMarquardt(from: candidate.theta, maxIterations: 80)
+        result.iterations += candidate.iterations
         if best == nil || result.cost < best!.cost { best = result }
     }
     guard let best else { return nil }
@@ -253,7 +258,9 @@ struct FitProblem {
         a[3, 1] = 1 / td; a[3, 3] = -1 / td
         a[4, 2] = 1 / ts; a[4, 4] = -1 / ts
         let e = a.scaled(by: stepSeconds).exponential
-        var x = [0.0, samples[0].dieCelsius ?? ambientCelsius, samples[0].substrateCelsius ?? ambientCelsius, 0, 0]
+        var x = InlineArray<5, Double>(repeating: 0)
+        x[1] = samples[0].dieCelsius ?? ambientCelsius
+        x[2] = samples[0].substrateCelsius ?? ambientCelsius
         x[3] = x[1]; x[4] = x[2]
         var die = [Double](repeating: 0, count: samples.count)
         var substrate = die
@@ -262,12 +269,11 @@ struct FitProblem {
             die[i] = x[3]
             substrate[i] = x[4]
             if let c = samples[i].chuckCelsius { chuck = c }
-            let inputs = [clamped(samples[i].lampDutyFraction, 0, 1), chuck, ambientCelsius]
-            var next = [0.0, 0, 0, 0, 0]
+            let u = clamped(samples[i].lampDutyFraction, 0, 1)
+            var next = InlineArray<5, Double>(repeating: 0)
             for r in 0..<5 {
-                var sum = 0.0
+                var sum = e[r, 5] * u + e[r, 6] * chuck + e[r, 7] * ambientCelsius
                 for c in 0..<5 { sum += e[r, c] * x[c] }
-                for k in 0..<3 { sum += e[r, 5 + k] * inputs[k] }
                 next[r] = sum
             }
             x = next

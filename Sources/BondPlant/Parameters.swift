@@ -1,6 +1,8 @@
 // Every number of the plant model in one structure. docs/plant.md gives each value's source or
 // derivation; the comments here name the quantity and its unit.
 
+import BondCore
+
 public struct PlantParameters: Equatable, Sendable {
     // MARK: Surroundings
     /// Room (and chamber wall, film outer side) temperature, C.
@@ -95,8 +97,19 @@ public struct PlantParameters: Equatable, Sendable {
     public var thermocoupleNoiseCelsius = 0.1
     /// MCP9600 hot-junction register resolution, C per LSB.
     public var thermocoupleResolutionCelsius = 0.0625
-    /// MCP9600 conversion period at 16-bit ADC resolution, s.
+    /// MCP9600 conversion period at 16-bit ADC resolution, s (every converter, unless its own
+    /// period below is set).
     public var thermocoupleConversionSeconds = 0.08
+    /// Each converter's own conversion period, s; nil: `thermocoupleConversionSeconds`. The
+    /// converters free-run on their own oscillators, so on a real board they drift apart.
+    public var dieThermocoupleConversionSeconds: Double? = nil
+    public var substrateThermocoupleConversionSeconds: Double? = nil
+    public var chuckThermocoupleConversionSeconds: Double? = nil
+    /// Time of each converter's first conversion, s (0 <= phase < its period); nil: the die at 0,
+    /// the substrate a third and the chuck two thirds of their periods in.
+    public var dieThermocouplePhaseSeconds: Double? = nil
+    public var substrateThermocouplePhaseSeconds: Double? = nil
+    public var chuckThermocouplePhaseSeconds: Double? = nil
     /// A thermocouple reading older than this many conversion periods is stale.
     public var staleAfterConversions = 3.0
     /// Pressure gauge: relative noise (1 sigma), range, lag.
@@ -118,6 +131,25 @@ public struct PlantParameters: Equatable, Sendable {
 
     /// The default simulated bonder.
     public static let standard = PlantParameters()
+
+    /// Conversion period of one thermocouple converter, s.
+    public func thermocoupleConversionSeconds(_ channel: SensorChannel) -> Double {
+        switch channel {
+        case .die: return dieThermocoupleConversionSeconds ?? thermocoupleConversionSeconds
+        case .substrate: return substrateThermocoupleConversionSeconds ?? thermocoupleConversionSeconds
+        default: return chuckThermocoupleConversionSeconds ?? thermocoupleConversionSeconds
+        }
+    }
+
+    /// Time of one converter's first conversion, s.
+    public func thermocouplePhaseSeconds(_ channel: SensorChannel) -> Double {
+        let period = thermocoupleConversionSeconds(channel)
+        switch channel {
+        case .die: return dieThermocouplePhaseSeconds ?? 0
+        case .substrate: return substrateThermocouplePhaseSeconds ?? period / 3
+        default: return chuckThermocouplePhaseSeconds ?? 2 * period / 3
+        }
+    }
 
     /// The parameters varied by the control benchmark, each by a factor.
     public mutating func scale(lampIrradiance: Double = 1, dieToSubstrate: Double = 1, substrateToChuck: Double = 1,

@@ -4,17 +4,21 @@
 import BondCore
 
 /// One thermocouple on an MCP9600: first-order bead lag, noise, 0.0625 C register steps, and a
-/// new conversion every conversion period. Between conversions the last one is reported; a
-/// reading older than `staleAfterConversions` periods is `.stale`.
+/// new conversion every conversion period of its own converter (free-running: each converter
+/// has its own period and phase). Between conversions the last one is reported; a reading older
+/// than `staleAfterConversions` of its periods is `.stale`.
 public struct ThermocoupleModel: Equatable, Sendable {
     public let timeConstantSeconds: Double
+    public let conversionSeconds: Double
     public private(set) var junctionCelsius: Double
     private var lastConversionCelsius: Double
     private var lastConversionSeconds: Double
     private var nextConversionSeconds: Double
 
-    public init(initialCelsius: Double, timeConstantSeconds: Double, phaseSeconds: Double) {
+    public init(initialCelsius: Double, timeConstantSeconds: Double, conversionSeconds: Double, phaseSeconds: Double) {
+        precondition(conversionSeconds > 0, "a converter's conversion period must be positive")
         self.timeConstantSeconds = timeConstantSeconds
+        self.conversionSeconds = conversionSeconds
         junctionCelsius = initialCelsius
         lastConversionCelsius = initialCelsius
         lastConversionSeconds = 0
@@ -28,7 +32,7 @@ public struct ThermocoupleModel: Equatable, Sendable {
             * (trueCelsius - junctionCelsius)
         var conversions = 0
         while nowSeconds >= nextConversionSeconds && conversions < 4 {
-            nextConversionSeconds += p.thermocoupleConversionSeconds
+            nextConversionSeconds += conversionSeconds
             conversions += 1
             guard converting else { continue }
             let noisy = junctionCelsius + p.thermocoupleNoiseCelsius * random.gaussian()
@@ -41,7 +45,7 @@ public struct ThermocoupleModel: Equatable, Sendable {
     func ageSeconds(nowSeconds: Double) -> Double { max(0, nowSeconds - lastConversionSeconds) }
 
     func reading(nowSeconds: Double, parameters p: PlantParameters) -> Reading {
-        if nowSeconds - lastConversionSeconds > p.staleAfterConversions * p.thermocoupleConversionSeconds {
+        if nowSeconds - lastConversionSeconds > p.staleAfterConversions * conversionSeconds {
             return .stale
         }
         return .valid(lastConversionCelsius)

@@ -20,14 +20,17 @@ public struct SimulatedBoard: SensorBank, OutputBank, Sendable {
         plant = Plant(parameters: parameters, faults: faults)
         random = SplitMix64(seed: seed)
         let t = parameters.ambientCelsius
-        // The three converters free-run, each with its own phase.
-        let period = parameters.thermocoupleConversionSeconds
-        die = ThermocoupleModel(initialCelsius: t, timeConstantSeconds: parameters.dieThermocoupleTimeConstantSeconds,
-                                phaseSeconds: 0)
-        substrate = ThermocoupleModel(initialCelsius: t, timeConstantSeconds: parameters.substrateThermocoupleTimeConstantSeconds,
-                                      phaseSeconds: period / 3)
-        chuck = ThermocoupleModel(initialCelsius: t, timeConstantSeconds: parameters.chuckThermocoupleTimeConstantSeconds,
-                                  phaseSeconds: 2 * period / 3)
+        // The three converters free-run, each with its own period and phase.
+        let p = parameters
+        die = ThermocoupleModel(initialCelsius: t, timeConstantSeconds: p.dieThermocoupleTimeConstantSeconds,
+                                conversionSeconds: p.thermocoupleConversionSeconds(.die),
+                                phaseSeconds: p.thermocouplePhaseSeconds(.die))
+        substrate = ThermocoupleModel(initialCelsius: t, timeConstantSeconds: p.substrateThermocoupleTimeConstantSeconds,
+                                      conversionSeconds: p.thermocoupleConversionSeconds(.substrate),
+                                      phaseSeconds: p.thermocouplePhaseSeconds(.substrate))
+        chuck = ThermocoupleModel(initialCelsius: t, timeConstantSeconds: p.chuckThermocoupleTimeConstantSeconds,
+                                  conversionSeconds: p.thermocoupleConversionSeconds(.chuck),
+                                  phaseSeconds: p.thermocouplePhaseSeconds(.chuck))
         gas = GasSensorsModel(pressureTorr: parameters.ambientPressureTorr, oxygenFraction: Air.oxygenFraction)
     }
 

@@ -7,7 +7,7 @@ import BondIdentify
 import BondPlant
 
 /// The outcome of a simulated calibration.
-public struct CalibrationOutcome: Sendable {
+public struct SimulatedCalibration: Sendable {
     public var cycle: SimulationOutcome
     /// nil when the experiment did not produce enough readings (it aborted early).
     public var fit: IdentificationFit?
@@ -27,7 +27,7 @@ public let nominalDieHeatCapacityJoulesPerKelvin = 0.122
 /// Runs the identification cycle on the setup's plant and fits the model.
 public func runCalibration(_ setup: SimulationSetup,
                            dieHeatCapacityJoulesPerKelvin: Double = nominalDieHeatCapacityJoulesPerKelvin,
-                           observe: (TickReport, PlantState) -> Void = { _, _ in }) -> CalibrationOutcome {
+                           observe: (TickReport, PlantState) -> Void = { _, _ in }) -> SimulatedCalibration {
     var calibrating = setup
     calibrating.identification = IdentificationPlan(recipe: setup.recipe, limits: setup.limits)
     calibrating.afterAbortSeconds = 0
@@ -43,6 +43,21 @@ public func runCalibration(_ setup: SimulationSetup,
     let experiment = cycle.controller.sequencer.identification
     let fit = fitMachineModel(samples: samples, dieHeatCapacityJoulesPerKelvin: dieHeatCapacityJoulesPerKelvin,
                               noiseCelsius: experiment?.dieNoiseCelsius ?? 0.1, hint: experiment)
-    return CalibrationOutcome(cycle: cycle, fit: fit, samples: samples, trueDieMaxCelsius: dieMax,
+    return SimulatedCalibration(cycle: cycle, fit: fit, samples: samples, trueDieMaxCelsius: dieMax,
                               trueSubstrateMaxCelsius: substrateMax, trueSolderMeltedFraction: melted)
+}
+
+/// The setup with a model calibrated on its own machine: the identification experiment run in
+/// the simulator (its own noise seed) and fitted. The controller of the returned setup knows the
+/// machine only through that model. `fit == nil` or a refused fit leaves `model` nil.
+public func calibrated(_ setup: SimulationSetup,
+                       dieHeatCapacityJoulesPerKelvin: Double = nominalDieHeatCapacityJoulesPerKelvin)
+    -> (setup: SimulationSetup, calibration: SimulatedCalibration) {
+    var calibrating = setup
+    calibrating.seed = setup.seed &+ 0x0CA1_1B8A
+    calibrating.faults = FaultPlan()
+    let calibration = runCalibration(calibrating, dieHeatCapacityJoulesPerKelvin: dieHeatCapacityJoulesPerKelvin)
+    var out = setup
+    out.model = calibration.fit.flatMap { $0.acceptable ? $0.model : nil }
+    return (out, calibration)
 }

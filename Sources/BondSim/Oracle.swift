@@ -34,3 +34,12 @@ public func oracleModel(plant p: PlantParameters, pressureTorr: Double = 0.1) ->
         dieSensorNoiseCelsius: noise, substrateSensorNoiseCelsius: noise,
         bumpToWettedRatio: p.bumpWattsPerKelvin / (p.wettedJointWattsPerKelvin + gas))
 }
+
+/// The setup with the oracle model when it has none: for tests of the cycle's logic (sequencer,
+/// supervisor, records), which must not depend on a calibration's quality. Calibration has its
+/// own tests; `irbond sim` never uses this.
+public func withOracleModel(_ setup: SimulationSetup) -> SimulationSetup {
+    var s = setup
+    if s.model == nil { s.model = oracleModel(plant: s.plant) }
+    return s
+}

@@ -25,7 +25,8 @@ public struct SimulationSetup: Sendable {
     /// When set, the lamp is switched on and off as the board's DutyModulator would (the plant
     /// sees 0 or 1, not the duty): the ripple of `tools/bench pwm`. nil: an ideal continuous duty.
     public var lampModulation: PWMSettings? = nil
-    /// The machine model the controller runs on. nil: TEMPORARY during development, the oracle.
+    /// The machine model the controller runs on (from `irbond calibrate`, or `runCalibration`
+    /// on this setup). irbond's strategy needs one; the baselines do not.
     public var model: MachineModel? = nil
     /// Set: the cycle is `irbond calibrate`'s identification experiment (no model needed).
     public var identification: IdentificationPlan? = nil
@@ -35,7 +36,7 @@ public struct SimulationSetup: Sendable {
     public var configuration: ControllerConfiguration {
         ControllerConfiguration(loopPeriodSeconds: loopPeriodSeconds, limits: limits, safety: safety,
                                 tuning: tuning, recipe: recipe,
-                                model: identification != nil ? nil : (model ?? oracleModel(plant: plant)),
+                                model: identification != nil ? nil : model,
                                 identification: identification)
     }
 }
@@ -54,7 +55,9 @@ public struct TruthStatistics: Sendable {
     public var oxygenPartialPressureMaxWhileLampOnTorr: Double? = nil
     public var jointsWettedFraction = 0.0
 
-    mutating func update(_ s: PlantState, liquidus: Double, stepSeconds: Double) {
+    public init() {}
+
+    public mutating func update(_ s: PlantState, liquidus: Double, stepSeconds: Double) {
         diePeakCelsius = max(diePeakCelsius, s.dieCelsius)
         solderPeakCelsius = max(solderPeakCelsius, s.solderCelsius)
         if s.solderCelsius >= liquidus { solderTimeAboveLiquidusSeconds += stepSeconds }

@@ -3,7 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +34,110 @@ int32_t irb_open_for_writing(const char *path) {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     } while (fd < 0 && errno == EINTR);
     return fd < 0 ? -errno : fd;
+}
+
+int32_t irb_create_exclusive(const char *path) {
+    int fd;
+    do {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
+    return fd < 0 ? -errno : fd;
+}
+
+static int32_t kind_of(mode_t mode) {
+    if (S_ISREG(mode)) return 1;
+    if (S_ISDIR(mode)) return 2;
+    if (S_ISFIFO(mode)) return 3;
+    if (S_ISCHR(mode)) return 4;
+    if (S_ISBLK(mode)) return 5;
+    if (S_ISSOCK(mode)) return 6;
+    return 7;
+}
+
+int32_t irb_file_kind(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return errno == ENOENT ? 0 : -errno;
+    return kind_of(st.st_mode);
+}
+
+int32_t irb_same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int32_t irb_real_path(const char *path, char *buffer, size_t capacity) {
+    char resolved[PATH_MAX];
+    if (!realpath(path, resolved)) return -errno;
+    if (strlen(resolved) + 1 > capacity) return -ENAMETOOLONG;
+    strcpy(buffer, resolved);
+    return 0;
+}
+
+int32_t irb_open_regular_for_reading(const char *path, int32_t *kind) {
+    int fd;
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    do {
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *kind = kind_of(st.st_mode);
+        close(fd);
+        return IRB_NOT_REGULAR;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
+}
+
+int32_t irb_sync_data(int32_t fd) { return fdatasync(fd) != 0 ? -errno : 0; }
+
+int32_t irb_truncate(int32_t fd, int64_t length) {
+    int rc;
+    do {
+        rc = ftruncate(fd, (off_t)length);
+    } while (rc != 0 && errno == EINTR);
+    return rc != 0 ? -errno : 0;
+}
+
+int32_t irb_rename(const char *from, const char *to) { return rename(from, to) != 0 ? -errno : 0; }
+
+int32_t irb_unlink(const char *path) { return unlink(path) != 0 ? -errno : 0; }
+
+int32_t irb_sync_directory(const char *path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int rc = fsync(fd) != 0 && errno != EINVAL ? -errno : 0;
+    close(fd);
+    return rc;
+}
+
+void *irb_map_shared_file(const char *path, size_t size, int32_t *error) {
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *error = errno;
+        return NULL;
+    }
+    if (ftruncate(fd, (off_t)size) != 0) {
+        *error = errno;
+        close(fd);
+        return NULL;
+    }
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd);  // the mapping keeps the file
+    if (p == MAP_FAILED) {
+        *error = e;
+        return NULL;
+    }
+    return p;
 }
 
 int32_t irb_open_for_reading(const char *path) {
@@ -99,3 +208,11 @@ const char *irb_argument(int32_t index) { return (index >= 0 && index < saved_ar
 const char *irb_version(void) { return IRBOND_VERSION; }
 const char *irb_commit(void) { return IRBOND_COMMIT; }
 const char *irb_target(void) { return IRBOND_TARGET; }
+
+size_t irb_utc_timestamp(char *buffer, size_t capacity) {
+    struct timespec ts;
+    if (capacity == 0 || clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+    struct tm utc;
+    if (!gmtime_r(&ts.tv_sec, &utc)) return 0;
+    return strftime(buffer, capacity, "%Y-%m-%dT%H:%M:%SZ", &utc);
+}

@@ -1,5 +1,5 @@
-// Linux calls of the board layer: I2C, GPIO, real-time set-up, signals, watchdog, threads,
-// the SPSC queue and the allocation counter. Declarations and contracts in csystem.h.
+// Linux calls of the board layer: I2C, GPIO, real-time set-up, watchdog, threads, the SPSC
+// queue and shared words. Signals are in signals.c. Declarations and contracts in csystem.h.
 #define _GNU_SOURCE
 #include "csystem.h"
 
@@ -123,23 +123,6 @@ int32_t irb_set_cpu(int32_t cpu) {
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
-// MARK: - Signals
-
-static volatile sig_atomic_t stop_signal = 0;
-static void on_stop(int signal) { stop_signal = signal; }
-
-int32_t irb_install_stop_signals(void) {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_stop;
-    sigemptyset(&action.sa_mask);
-    if (sigaction(SIGINT, &action, NULL) < 0 || sigaction(SIGTERM, &action, NULL) < 0) return -errno;
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
-}
-
-int32_t irb_stop_signal(void) { return stop_signal; }
-
 // MARK: - Watchdog
 
 int32_t irb_watchdog_open(const char *path, int32_t timeout_seconds) {
@@ -174,8 +157,14 @@ struct thread_start {
     void *context;
 };
 
+// signals.c: the stop signals are for the loop's thread; the fatal handler needs its own stack.
+void irb_block_stop_signals_in_thread(void);
+void irb_alternate_signal_stack(void);
+
 static void *thread_main(void *argument) {
     struct thread_start *start = argument;
+    irb_block_stop_signals_in_thread();
+    irb_alternate_signal_stack();
     start->body(start->context);
     return NULL;
 }
@@ -237,6 +226,20 @@ int32_t irb_ring_push(void *ring, const void *item) {
     atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
     return 1;
 }
+
+void *irb_word_create(void) {
+    _Atomic int32_t *word = calloc(1, sizeof *word);
+    return word;
+}
+
+void irb_word_destroy(void *word) { free(word); }
+
+void irb_word_set_once(void *word, int32_t value) {
+    int32_t expected = 0;
+    atomic_compare_exchange_strong((_Atomic int32_t *)word, &expected, value);
+}
+
+int32_t irb_word_load(void *word) { return atomic_load((_Atomic int32_t *)word); }
 
 int32_t irb_ring_pop(void *ring, void *item) {
     struct ring *r = ring;

@@ -11,7 +11,6 @@ import BondCore
 import BondLinux
 import BondPlant
 import BondSim
-import CSystem
 
 func runPlant(_ args: inout Arguments) -> Int32 {
     var boardPath: String? = nil
@@ -34,16 +33,16 @@ func runPlant(_ args: inout Arguments) -> Int32 {
         }
     }
     guard let boardPath, let sysfs else { fail("irbond plant needs --board FILE and --gpio-sysfs DIR (the gpio-sim chip's sysfs folder)") }
-    let configuration = loadConfiguration(boardPath: boardPath, recipePath: recipePath)
+    let configuration = loadConfigurationOrExit(boardPath: boardPath, recipePath: recipePath)
     let board = configuration.board
     guard let hardware = board.hardware, let bus = board.i2cBusPath, let chipName = board.gpioChipPath else {
         fail("'" + boardPath + "' has no wiring to emulate")
     }
     // Line offsets: by name on the chip where the board names them.
-    var error: Int32 = 0
-    guard let chip = irb_gpio_chip_open(chipName, &error) else { fail("cannot open GPIO chip " + chipName + ": " + errorText(error)) }
+    let chip: GPIOChip
+    do { chip = try GPIOChip(chipName) } catch { fail("cannot open GPIO chip " + chipName + ": " + error.description) }
     func offset(_ name: String?, _ fallback: UInt32) -> UInt32 {
-        guard let found = lineOffset(on: chip, named: name, fallback: fallback) else {
+        guard let found = chip.lineOffset(named: name, fallback: fallback) else {
             fail("GPIO chip " + chipName + " has no line named '" + (name ?? "") + "'")
         }
         return found
@@ -55,21 +54,18 @@ func runPlant(_ args: inout Arguments) -> Int32 {
     }
     var inputOffsets: [UInt32] = []
     for r in 0..<InputRole.count { inputOffsets.append(offset(board.inputLineNames[r], hardware.line(InputRole(rawValue: r)!).lineOffset)) }
-    irb_gpio_chip_close(chip)
+    chip.close()
 
-    let fd = irb_i2c_open(bus)
-    if fd < 0 { fail("cannot open " + bus + ": " + errorText(fd)) }
+    let i2c: I2CBus
+    do { i2c = try I2CBus(bus) } catch { fail("cannot open " + bus + ": " + error.description) }
     func write(_ address: UInt8, _ register: UInt8, word: UInt16) {
-        _ = irb_i2c_set_address(fd, address)
-        _ = irb_i2c_write_word(fd, register, smbusWord(bigEndian: word))
+        i2c.writeWord(address: address, register: register, value: smbusWord(bigEndian: word))
     }
     func write(_ address: UInt8, _ register: UInt8, byte: UInt8) {
-        _ = irb_i2c_set_address(fd, address)
-        _ = irb_i2c_write_byte(fd, register, byte)
+        i2c.writeByte(address: address, register: register, value: byte)
     }
     func readWord(_ address: UInt8, _ register: UInt8) -> UInt16? {
-        _ = irb_i2c_set_address(fd, address)
-        let w = irb_i2c_read_word(fd, register)
+        let w = i2c.readWord(address: address, register: register)
         return w < 0 ? nil : bigEndianWord(w)
     }
 
@@ -90,38 +86,32 @@ func runPlant(_ args: inout Arguments) -> Int32 {
     var buffer = [UInt8](repeating: 0, count: 8)
     func lineValue(_ offset: UInt32) -> Bool {
         let path = sysfs + "/sim_gpio" + String(offset) + "/value"
-        let f = irb_open_for_reading(path)
-        if f < 0 { fail("cannot read " + path + ": " + errorText(f)) }
-        let n = buffer.withUnsafeMutableBytes { irb_read(f, $0.baseAddress, $0.count) }
-        _ = irb_close(f)
+        let n: Int
+        do { n = try SmallFile.read(path, into: &buffer) } catch { fail("cannot read " + path + ": " + error.description) }
         return n > 0 && buffer[0] == UInt8(ascii: "1")
     }
     func setPull(_ offset: UInt32, _ high: Bool) {
         let path = sysfs + "/sim_gpio" + String(offset) + "/pull"
-        let f = irb_open_for_writing(path)
-        if f < 0 { fail("cannot write " + path + ": " + errorText(f)) }
-        var text = high ? "pull-up" : "pull-down"
-        _ = text.withUTF8 { irb_write_all(f, $0.baseAddress, $0.count) }
-        _ = irb_close(f)
+        do { try SmallFile.write(path, high ? "pull-up" : "pull-down") } catch { fail("cannot write " + path + ": " + error.description) }
     }
-    _ = irb_install_stop_signals()
+    do { try StopSignals.install() } catch { fail("cannot install the stop-signal handlers: " + error.description) }
     writeStderr("irbond plant: emulating " + board.name + " on " + bus + " and " + sysfs + "\n")
-    let start = irb_monotonic_ns()
+    let start = MonotonicClock.nowNanoseconds()
     // 10 ms of wall time per round (the plant integrates its own 5 ms steps inside): fine enough
     // for 50 ms PWM slots, and light enough for an emulated CPU. Late rounds are counted.
     let step = 0.01
     var now = 0.0
     var lateRounds = 0
     var worstLateSeconds = 0.0
-    while now < duration && irb_stop_signal() == 0 {
+    while now < duration && StopSignals.first == 0 {
         now += step
         let deadline = start + UInt64(now * 1e9)
-        let wake = irb_monotonic_ns()
+        let wake = MonotonicClock.nowNanoseconds()
         if wake > deadline + 10_000_000 {
             lateRounds += 1
             worstLateSeconds = max(worstLateSeconds, double(wake - deadline) / 1e9)
         }
-        _ = irb_sleep_until_ns(deadline)
+        MonotonicClock.sleep(untilNanoseconds: deadline)
         // What the controller drives, line by line (physical level -> logical state).
         func on(_ role: OutputRole) -> Bool {
             guard let line = hardware.line(role), let offset = outputOffsets[role.rawValue] else { return false }
@@ -173,7 +163,7 @@ func runPlant(_ args: inout Arguments) -> Int32 {
             write(hardware.adc.address, ADS1115Register.conversion, word: UInt16(bitPattern: Int16(code)))
         }
     }
-    _ = irb_close(fd)
+    i2c.close()
     let s = simulated.plant.state
     writeStderr("irbond plant: stopped after " + fixed(now, 1) + " s (die " + fixed(s.dieCelsius, 1) + " C, pressure "
                 + jsonNumber(s.pressureTorr, significant: 3) + " Torr); " + String(lateRounds) + " rounds more than 10 ms late"

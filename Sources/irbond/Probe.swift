@@ -8,8 +8,8 @@ import BondConfig
 import BondCore
 import BondLinux
 import BondPlant
-import BondSim
-import CSystem
+import BondReport
+import BondRuntime
 
 func runProbe(_ args: inout Arguments) -> Int32 {
     var boardPath: String? = nil
@@ -26,7 +26,12 @@ func runProbe(_ args: inout Arguments) -> Int32 {
         }
     }
     guard let boardPath else { fail("irbond probe needs --board FILE") }
-    let configuration = loadConfiguration(boardPath: boardPath, recipePath: nil)
+    do {
+        try StopSignals.install()
+    } catch {
+        fail("cannot install the stop-signal handlers: " + error.description)
+    }
+    let configuration = loadConfigurationOrExit(boardPath: boardPath, recipePath: nil)
     let board = configuration.board
     guard board.kind != .simulated, let hardware = board.hardware else {
         fail("'" + boardPath + "' is a simulated board: there is nothing to probe")
@@ -42,18 +47,31 @@ func runProbe(_ args: inout Arguments) -> Int32 {
             fail("--toggle " + toggle + " can power the IR lamp: add --allow-lamp, with the film and parts in place and the area clear")
         }
     }
-    _ = irb_install_stop_signals()
     if board.kind == .bench {
+        #if IRBOND_RELEASE
+        fail("bench boards run in development builds only (swift build -c release)")
+        #else
         let backend = PlantBackedBackend(hardware: hardware, parameters: board.plant ?? .standard, faults: FaultPlan(), seed: 1)
         var io = BoardIO(hardware: hardware, backend: backend)
-        return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds, release: { _ in })
+        return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds)
+        #endif
     }
-    var io = BoardIO(hardware: hardware, backend: openLinuxBoard(board, hardware))
-    return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds, release: { io in io.backend.close() })
+    do {
+        try FatalSignals.install()
+    } catch {
+        fail("cannot install the fatal-signal handler: " + error.description)
+    }
+    let backend: LinuxBackend
+    do {
+        backend = try openLinuxBackend(board, hardware)
+    } catch {
+        fail(error.message)
+    }
+    var io = BoardIO(hardware: hardware, backend: backend)
+    return probe(&io, board: board, toggle: role, pulseSeconds: pulseSeconds)
 }
 
-func probe<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription, toggle: OutputRole?, pulseSeconds: Double,
-                            release: (inout BoardIO<B>) -> Void) -> Int32 {
+func probe<B: RuntimeBackend>(_ io: inout BoardIO<B>, board: BoardDescription, toggle: OutputRole?, pulseSeconds: Double) -> Int32 {
     let hardware = io.hardware
     var problems = 0
     print("board: " + board.name + " (" + board.kind.word + ")")
@@ -86,23 +104,23 @@ func probe<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription, tog
         print("  " + pad("ADS1115", 10) + hexByte(hardware.adc.address) + "  answers (configuration " + hexWord(bigEndianWord(adcAnswer)) + ")")
     }
     if problems > 0 {
-        release(&io)
+        io.release()
         print("probe: " + String(problems) + " device(s) missing or wrong; check wiring, addresses and the bus")
         return 1
     }
     if let error = io.start(atSeconds: 0) {
         io.driveSafe(atSeconds: 0)
-        release(&io)
+        io.release()
         print("probe: start-up failed: " + describe(error))
         return 1
     }
     // A few readings, 100 ms apart.
     print("readings (5 samples, 100 ms apart):")
     var t = 0.0
-    let start = irb_monotonic_ns()
+    let start = MonotonicClock.nowNanoseconds()
     for i in 0..<5 {
         t = Double(i) * 0.1
-        _ = irb_sleep_until_ns(start + UInt64(t * 1e9))
+        MonotonicClock.sleep(untilNanoseconds: start + UInt64(t * 1e9))
         let f = io.sample(atSeconds: t)
         print("  t=" + fixed(t, 1) + " s  die " + describe(f.dieCelsius) + "  substrate " + describe(f.substrateCelsius)
               + "  chuck " + describe(f.chuckCelsius) + "  pressure " + describe(f.pressureTorr) + " Torr ("
@@ -128,21 +146,17 @@ func probe<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription, tog
         }
         if role == .chiller { command.chillerDutyFraction = 0 }  // the chiller's safe state is on: pulse it off
         print("toggle: " + role.name.text + " " + (role == .chiller ? "off" : "on") + " for " + fixed(pulseSeconds, 2) + " s, then safe")
-        let pulseStart = irb_monotonic_ns()
+        let pulseStart = MonotonicClock.nowNanoseconds()
         var now = t + 0.2
-        while double(irb_monotonic_ns() - pulseStart) / 1e9 < pulseSeconds && irb_stop_signal() == 0 {
+        while MonotonicClock.seconds(since: pulseStart) < pulseSeconds && StopSignals.first == 0 {
             io.apply(command, atSeconds: now)
             now += 0.05
-            _ = irb_sleep_until_ns(irb_monotonic_ns() + 50_000_000)
+            MonotonicClock.sleep(untilNanoseconds: MonotonicClock.nowNanoseconds() + 50_000_000)
         }
         io.driveSafe(atSeconds: now)
     }
     io.driveSafe(atSeconds: t + 10)
-    release(&io)
+    io.release()
     print("probe: ok" + (io.outputErrors == 0 ? "" : " (" + String(io.outputErrors) + " output errors)"))
     return io.outputErrors == 0 ? 0 : 1
-}
-
-func hexWord(_ word: UInt16) -> String {
-    hexByte(UInt8(word >> 8)) + String(hexByte(UInt8(word & 0xFF)).dropFirst(2))
 }

@@ -1,8 +1,16 @@
-// `irbond run`: one bond cycle on a board in real time. Start-up reads and checks the files,
-// opens the board, locks memory, prefaults the stack and asks for SCHED_FIFO; then the loop
-// ticks at a fixed period with clock_nanosleep(TIMER_ABSTIME) and never allocates, blocks on
-// I/O or waits for the logger: rows go through a bounded lock-free queue to a logger thread
-// that writes the CSV log and the progress line. Every exit path drives the safe state first.
+// `irbond run`: one bond cycle on a board in real time. This file is the command: options,
+// configuration, output files, the writer thread, real-time set-up, the board, then BondRuntime's
+// runner (start-up, loop, teardown, in that order, safe state first on every way out), then the
+// record. The order of what happens before the runner is chosen so that nothing is touched
+// until everything that can be checked has been:
+//   1. stop-signal handlers (the signals were blocked before the program's first instruction)
+//   2. options and files validated (BondConfig; overrides with the board file's rules)
+//   3. output paths checked and their partial files created
+//   4. fatal-signal handler; the writer thread (normal priority)
+//   5. memory locked, SCHED_FIFO, CPU pinning (warn, or refuse with --require-realtime)
+//   6. the board opened (Linux: lines requested at their safe levels, registered with the
+//      fatal handler; bench: the plant behind mock chips)
+//   7. the runner; then the final record, atomically; exit status as `sim`.
 
 import BondBench
 import BondBoard
@@ -10,117 +18,8 @@ import BondConfig
 import BondCore
 import BondLinux
 import BondPlant
-import BondSim
-import CSystem
-
-/// One row handed from the loop to the logger. Plain data: copied byte for byte through the ring.
-struct LogEntry {
-    var report = TickReport()
-    var plant = PlantState(dieCelsius: 0, substrateCelsius: 0, chuckCelsius: 0, coolantCelsius: 0, solderCelsius: 0,
-                           pressureTorr: 0, oxygenPartialPressureTorr: 0)
-    var hasPlant = false
-    /// The last entry: the logger finishes after it.
-    var isFinal = false
-}
-
-/// A histogram of microseconds (1 us buckets up to 20 ms, then one overflow bucket), fixed size.
-struct MicrosecondHistogram {
-    static let buckets = 20_000
-    var counts: InlineArray<20_001, UInt32> = InlineArray(repeating: 0)
-    var total = 0
-    var maximumMicroseconds = 0.0
-
-    mutating func add(nanoseconds: UInt64) {
-        let us = double(nanoseconds) / 1000  // not Double(UInt64): allocates on 32-bit
-        let bucket = Int(us)
-        counts[bucket < MicrosecondHistogram.buckets ? bucket : MicrosecondHistogram.buckets] &+= 1
-        total += 1
-        if us > maximumMicroseconds { maximumMicroseconds = us }
-    }
-
-    /// The upper edge of the bucket that holds the `fraction` quantile, in microseconds.
-    func quantile(_ fraction: Double) -> Double {
-        guard total > 0 else { return 0 }
-        let target = Int((Double(total) * fraction).rounded(.up))
-        var seen = 0
-        for i in 0...MicrosecondHistogram.buckets {
-            seen += Int(counts[i])
-            if seen >= max(target, 1) { return i == MicrosecondHistogram.buckets ? maximumMicroseconds : Double(i + 1) }
-        }
-        return maximumMicroseconds
-    }
-}
-
-/// What the loop measured.
-struct LoopStatistics {
-    var ticks = 0
-    var overruns = 0
-    var longestOverrunRun = 0
-    var skippedTicks = 0
-    var wakeLatency = MicrosecondHistogram()
-    var compute = MicrosecondHistogram()
-    var rowsDropped = 0
-    var loopAllocations: UInt64 = 0
-    var watchdogErrors = 0
-}
-
-/// The logger thread: drains the ring, writes the CSV log and the progress line.
-final class Logger {
-    let ring: UnsafeMutableRawPointer
-    var log: OutputFile?
-    let logEvery: Int
-    var progress: ProgressDisplay
-    var rows = 0
-    var finished = false
-    var lastReport = TickReport()
-
-    init(capacity: Int, log: OutputFile?, logEvery: Int, quiet: Bool) {
-        precondition(_isPOD(LogEntry.self), "log entries must be plain data to cross the ring")
-        guard let ring = irb_ring_create(UInt32(capacity), UInt32(MemoryLayout<LogEntry>.stride)) else {
-            fail("cannot allocate the log queue")
-        }
-        self.ring = ring
-        self.log = log
-        self.logEvery = logEvery
-        progress = ProgressDisplay(quiet: quiet)
-        self.log?.write(TickLog.header)
-    }
-
-    /// Drains the ring until the final entry; sleeps 5 ms when it is empty.
-    func run() {
-        var entry = LogEntry()
-        while !finished {
-            let got = withUnsafeMutableBytes(of: &entry) { irb_ring_pop(ring, $0.baseAddress) }
-            if got == 0 {
-                _ = irb_sleep_until_ns(irb_monotonic_ns() + 5_000_000)
-                continue
-            }
-            if entry.isFinal { finished = true; break }
-            handle(entry)
-        }
-        progress.finish(lastReport)
-    }
-
-    private func handle(_ entry: LogEntry) {
-        let r = entry.report
-        if log != nil && rows % logEvery == 0 { log!.write(TickLog.row(r, entry.hasPlant ? entry.plant : nil)) }
-        rows += 1
-        lastReport = r
-        progress.show(r)
-    }
-
-    /// Hands the final entry over (waiting for room: the loop has ended) and joins the thread.
-    func finish(thread: UnsafeMutableRawPointer?) {
-        var entry = LogEntry()
-        entry.isFinal = true
-        while withUnsafeBytes(of: &entry, { irb_ring_push(ring, $0.baseAddress) }) == 0 {
-            _ = irb_sleep_until_ns(irb_monotonic_ns() + 1_000_000)
-        }
-        irb_thread_join(thread)
-        log?.close()
-        irb_ring_destroy(ring)
-    }
-}
+import BondReport
+import BondRuntime
 
 struct RunOptions {
     var boardPath: String? = nil
@@ -129,23 +28,104 @@ struct RunOptions {
     var logPath: String? = nil
     var logEvery = 1
     var quiet = false
-    var priority: Int32? = nil
     var requireRealtime = false
     /// Skip mlockall and SCHED_FIFO (emulators, development machines).
     var noRealtime = false
     var cpu: Int32 = -1
-    var loopPeriodSeconds: Double? = nil
+    var overrides = CommandLineOverrides()
     var seed: UInt64 = 1
     var faults = FaultPlan()
-    /// Bound on the cycle (an operator abort when reached).
-    var maxCycleSeconds = 3600.0
-    /// After an abort the loop keeps the safe state this long, so the log shows it held.
-    var afterAbortSeconds = 2.0
+    /// `--fault loop-trap@S`: trap inside the loop on purpose (bench boards; the fatal handler's check).
+    var loopTrapAtSeconds: Double? = nil
+    /// `--bench-lines FILE`: the bench board's line levels, mirrored into a file.
+    var benchLinesPath: String? = nil
     /// Run only this long and then stop (the latency benchmark); nil: the whole cycle.
     var durationSeconds: Double? = nil
+    /// `--model FILE`: the machine model (from `irbond calibrate`) the controller runs on.
+    var modelPath: String? = nil
+    /// Set by `irbond calibrate`: the cycle is the identification experiment.
+    var calibration: CalibrationRequest? = nil
 }
 
 func runRun(_ args: inout Arguments) -> Int32 {
+    do {
+        try StopSignals.install()
+    } catch {
+        fail("cannot install the stop-signal handlers: " + error.description)
+    }
+    return executeRun(parseRunOptions(&args))
+}
+
+/// `irbond run`, or `irbond calibrate` on a bench or hardware board (`options.calibration`).
+func executeRun(_ options: RunOptions) -> Int32 {
+    let commandName = options.calibration == nil ? "irbond run" : "irbond calibrate"
+    let configuration = loadConfigurationOrExit(boardPath: options.boardPath, recipePath: options.recipePath,
+                                                overrides: options.overrides)
+    let board = configuration.board
+    guard board.kind != .simulated, let hardware = board.hardware else {
+        fail("'" + configuration.boardLabel + "' is a simulated board; " + commandName
+             + " runs it only on hardware or bench boards (irbond sim and irbond calibrate run simulated ones)")
+    }
+    // The machine model: made by this run (calibrate), or read and checked against the recipe:
+    // a recipe this machine cannot run is refused here, before anything is touched (exit 4).
+    var model: MachineModel? = nil
+    var identification: IdentificationPlan? = nil
+    if options.calibration != nil {
+        identification = IdentificationPlan(recipe: configuration.recipe.recipe, limits: board.limits)
+    } else {
+        guard let modelPath = options.modelPath else {
+            fail("no machine model: the controller runs only on a model of this machine. Calibrate it first:\n"
+                 + "  irbond calibrate --board " + (options.boardPath ?? "FILE") + " --model-out MODEL.toml\n"
+                 + "then: irbond run --board " + (options.boardPath ?? "FILE") + " --model MODEL.toml ...")
+        }
+        let loaded = loadModelOrExit(modelPath)
+        refuseIfInfeasible(loaded, configuration.recipe, recipeLabel: configuration.recipeLabel)
+        model = loaded.model
+    }
+    let benchOnly = options.faults != FaultPlan() || options.loopTrapAtSeconds != nil || options.benchLinesPath != nil
+    if benchOnly && board.kind != .bench { fail("--fault and --bench-lines work on bench boards only") }
+    if StopSignals.first != 0 {
+        fail("stopped by " + StopSignals.name(StopSignals.first) + " before start-up; nothing was touched", status: 3)
+    }
+
+    // The outputs: checked, and their partial files created, before the machine is touched.
+    var outputs: [(option: String, path: String)] = []
+    if let path = options.recordPath { outputs.append(("--record", path)) }
+    if let path = options.logPath { outputs.append(("--log", path)) }
+    var files = openEvidence(outputs)
+    let record = options.recordPath == nil ? nil : files.removeFirst()
+    let log = options.logPath == nil ? nil : files.removeFirst()
+    do {
+        try FatalSignals.install()
+    } catch {
+        fail("cannot install the fatal-signal handler: " + error.description)
+    }
+
+    let period = board.loopPeriodSeconds
+    let controller = BondController(configuration: ControllerConfiguration(
+        loopPeriodSeconds: period, limits: board.limits, safety: board.safety, tuning: ControlTuning(),
+        recipe: configuration.recipe.recipe, model: model, identification: identification))
+    let context = RecordContext(seed: board.kind == .bench ? options.seed : nil,
+                                recipeName: configuration.recipe.name + " (" + configuration.recipeLabel + ")",
+                                boardName: board.name + " (" + configuration.boardLabel + ")",
+                                strategy: controller.configuration.tuning.strategy, limits: board.limits)
+    var settings = RunnerSettings(loopPeriodSeconds: period, overrunTripCount: board.realtime.overrunTripCount)
+    settings.durationSeconds = options.durationSeconds
+    let command = RunCommand(configuration: configuration, options: options, context: context, settings: settings)
+    if board.kind == .bench {
+        #if IRBOND_RELEASE
+        // The bench board is a development stand (tools/bench-run, tools/bench latency): the
+        // board's release binary leaves it out, like the benchmarks (size, docs/release.md).
+        command.giveUpBeforeStart(log: log, record: record,
+                                  "bench boards run in development builds only (swift build -c release; tools/bench-run)")
+        #else
+        return runOnBench(command, hardware, controller, log: log, record: record)
+        #endif
+    }
+    return runOnLinux(command, hardware, controller, log: log, record: record)
+}
+
+func parseRunOptions(_ args: inout Arguments) -> RunOptions {
     var options = RunOptions()
     while let word = args.next() {
         switch word {
@@ -155,285 +135,306 @@ func runRun(_ args: inout Arguments) -> Int32 {
         case "--log": options.logPath = args.value(for: word)
         case "--log-every": options.logEvery = Int(parseDouble(args.value(for: word), option: word, range: 1...100_000))
         case "--quiet": options.quiet = true
-        case "--priority": options.priority = Int32(parseDouble(args.value(for: word), option: word, range: 1...99))
+        case "--priority": options.overrides.priority = parseInteger(args.value(for: word), option: word)
         case "--require-realtime": options.requireRealtime = true
         case "--no-realtime": options.noRealtime = true
         case "--cpu": options.cpu = Int32(parseDouble(args.value(for: word), option: word, range: 0...1023))
-        case "--loop-period": options.loopPeriodSeconds = parseDouble(args.value(for: word), option: word, range: 0.0005...1)
+        case "--loop-period": options.overrides.loopPeriodSeconds = parseNumber(args.value(for: word), option: word)
         case "--seed": options.seed = parseUInt64(args.value(for: word), option: word)
-        case "--fault": applyFault(args.value(for: word), to: &options.faults)
+        case "--fault":
+            let spec = args.value(for: word)
+            if spec.hasPrefix("loop-trap@") {
+                options.loopTrapAtSeconds = parseDouble(String(spec.dropFirst(10)), option: "--fault loop-trap@", range: 0...86_400)
+            } else {
+                applyFault(spec, to: &options.faults)
+            }
+        case "--bench-lines": options.benchLinesPath = args.value(for: word)
         case "--duration": options.durationSeconds = parseDouble(args.value(for: word), option: word, range: 0.1...86_400)
+        case "--model": options.modelPath = args.value(for: word)
         default: fail("unknown run option '" + word + "'\n\n" + usage)
         }
     }
     guard options.boardPath != nil else { fail("irbond run needs --board FILE (a hardware or bench board; see Board/)") }
-    let configuration = loadConfiguration(boardPath: options.boardPath, recipePath: options.recipePath)
-    var board = configuration.board
-    if let period = options.loopPeriodSeconds { board.loopPeriodSeconds = period }
-    guard board.kind != .simulated, let hardware = board.hardware else {
-        fail("'" + configuration.boardLabel + "' is a simulated board; irbond run needs a hardware or bench board (irbond sim runs simulated ones)")
-    }
-    if options.faults != FaultPlan() && board.kind != .bench { fail("--fault works on bench boards only") }
-    // Open the outputs first: a bad path fails before the machine is touched.
-    let record = options.recordPath.map { OutputFile(path: $0) }
-    let log = options.logPath.map { OutputFile(path: $0) }
-
-    if board.kind == .bench {
-        var plant = board.plant ?? .standard
-        plant.solderSolidusCelsius = configuration.recipe.recipe.alloy.solidusCelsius
-        plant.solderLiquidusCelsius = configuration.recipe.recipe.alloy.liquidusCelsius
-        let backend = PlantBackedBackend(hardware: hardware, parameters: plant, faults: options.faults, seed: options.seed)
-        var io = BoardIO(hardware: hardware, backend: backend)
-        return runOnBoard(&io, board: board, configuration: configuration, options: options, record: record, log: log,
-                          plantState: { $0.board.plant.state }, release: { _ in })
-    }
-    var io = BoardIO(hardware: hardware, backend: openLinuxBoard(board, hardware))
-    return runOnBoard(&io, board: board, configuration: configuration, options: options, record: record, log: log,
-                      plantState: { _ in nil }, release: { io in io.backend.close() })
-}
-
-/// Opens the bus, the chip and every line of a hardware board, or exits 2 with the reason.
-func openLinuxBoard(_ board: BoardDescription, _ hardware: BoardHardware) -> LinuxBackend {
-    do {
-        return try LinuxBackend(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "",
-                                consumer: board.gpioConsumer, hardware: hardware,
-                                outputNames: board.outputLineNames, inputNames: board.inputLineNames)
-    } catch {
-        fail(error.message)
-    }
-}
-
-/// Brings the board up, runs the cycle, leaves it safe, writes the record. Exit status as `sim`.
-func runOnBoard<B: BoardBackend>(_ io: inout BoardIO<B>, board: BoardDescription, configuration: LoadedConfiguration,
-                                 options: RunOptions, record: OutputFile?, log: OutputFile?,
-                                 plantState: (B) -> PlantState?, release: (inout BoardIO<B>) -> Void) -> Int32 {
-    var record = record
-    if let error = io.start(atSeconds: 0) {
-        io.driveSafe(atSeconds: 0)
-        release(&io)
-        fail("board start-up failed: " + describe(error) + "; outputs left in their safe state, nothing was run")
-    }
-    // Warm-up: every sensor must give a valid reading before the cycle starts (an MCP9600's
-    // first conversion takes up to 320 ms). Real time, 10 ms steps, at most 2 s.
-    let warmStart = irb_monotonic_ns()
-    var warmSeconds = 0.0
-    var frame = io.sample(atSeconds: 0)
-    while warmSeconds < 2 {
-        let all = frame.dieCelsius.isValid && frame.substrateCelsius.isValid && frame.chuckCelsius.isValid
-            && frame.pressureTorr.isValid && frame.oxygenFraction.isValid
-        if all { break }
-        warmSeconds += 0.01
-        _ = irb_sleep_until_ns(warmStart + UInt64(warmSeconds * 1e9))
-        frame = io.sample(atSeconds: warmSeconds)
-    }
-    for channel in [SensorChannel.die, .substrate, .chuck, .pressure, .oxygen] where !frame.reading(channel).isValid {
-        io.driveSafe(atSeconds: warmSeconds)
-        release(&io)
-        fail("start-up: the " + channel.name.text + " gave no valid reading within 2 s (" + describe(frame.reading(channel))
-             + "); outputs left in their safe state, nothing was run")
-    }
-    // Real-time set-up, each step reported; none of it is fatal unless asked.
-    var realtimeNotes: [String] = []
     if options.noRealtime && options.requireRealtime { fail("--no-realtime and --require-realtime contradict each other") }
-    let locked = options.noRealtime ? -1 : irb_lock_memory()
-    if locked < 0 && !options.noRealtime { realtimeNotes.append("mlockall failed: " + errorText(locked)) }
-    irb_prefault_stack(256 * 1024)
-    let priority = options.priority ?? board.realtime.priority
-    let fifo = options.noRealtime ? -1 : irb_set_fifo_priority(priority)
-    if options.noRealtime { realtimeNotes.append("--no-realtime: memory not locked, normal scheduling") }
-    if fifo != 0 && !options.noRealtime {
-        let message = "cannot run at SCHED_FIFO priority " + String(priority) + ": " + errorText(fifo)
-            + " (needs root or CAP_SYS_NICE and an RLIMIT_RTPRIO; the loop runs at normal priority, expect jitter)"
-        if options.requireRealtime {
-            io.driveSafe(atSeconds: 0)
-            release(&io)
-            fail(message + "; --require-realtime was given, nothing was run")
-        }
-        writeStderr("irbond: warning: " + message + "\n")
-        realtimeNotes.append(message)
-    }
-    let cpu = irb_set_cpu(options.cpu)
-    if cpu != 0 { writeStderr("irbond: warning: cannot pin the loop to CPU " + String(options.cpu) + ": " + errorText(cpu) + "\n") }
-    var watchdog: Int32 = -1
-    if let path = board.watchdogDevicePath {
-        watchdog = irb_watchdog_open(path, Int32(board.realtime.watchdogTimeoutSeconds.rounded(.up)))
-        if watchdog < 0 {
-            io.driveSafe(atSeconds: 0)
-            release(&io)
-            fail("cannot arm the watchdog " + path + ": " + errorText(watchdog) + "; nothing was run")
-        }
-    }
-    _ = irb_install_stop_signals()
+    return options
+}
 
-    let period = board.loopPeriodSeconds
-    let config = ControllerConfiguration(loopPeriodSeconds: period, limits: board.limits, safety: board.safety,
-                                         tuning: ControlTuning(), recipe: configuration.recipe.recipe,
-                                         model: oracleModel(plant: board.plant ?? .standard))  // TEMPORARY: calibrated model next
-    var controller = BondController(configuration: config)
-    // Queue: 10 s of ticks (at most 16384 rows), allocated now.
-    let capacity = min(16_384, max(256, Int(10 / period)))
-    let logger = Logger(capacity: capacity, log: log, logEvery: options.logEvery, quiet: options.quiet)
-    let thread = irb_thread_start({ raw in
-        Unmanaged<Logger>.fromOpaque(raw!).takeUnretainedValue().run()
-    }, Unmanaged.passUnretained(logger).toOpaque())
-    if thread == nil { fail("cannot start the logger thread") }
-    if !options.quiet {
+/// A real board: lines requested (and registered with the fatal handler) after the real-time set-up.
+func runOnLinux(_ command: RunCommand, _ hardware: BoardHardware, _ controller: BondController, log: EvidenceFile?,
+                record: EvidenceFile?) -> Int32 {
+    let board = command.configuration.board
+    let writer = command.startWriter(NoTruth.self, log: log, record: record, controller: controller)
+    let realtime = command.enterRealtime(writer)
+    let backend: LinuxBackend
+    do {
+        backend = try openLinuxBackend(board, hardware)
+    } catch {
+        command.giveUp(writer, error.message)
+    }
+    var runner = LinuxBoardRunner(settings: command.settings, board: BoardIO(hardware: hardware, backend: backend),
+                                  controller: controller, clock: .monotonic, sink: writer.sink, stop: .linux,
+                                  watchdog: .linux(path: board.watchdogDevicePath, timeoutSeconds: board.realtime.watchdogTimeoutSeconds))
+    command.announce(realtime)
+    AllocationCounter.start()
+    runCycle(&runner)
+    let allocations = AllocationCounter.stop()
+    return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
+}
+
+#if !IRBOND_RELEASE
+/// The bench board: the plant behind mock chips, its lines mirrored (and registered with the
+/// fatal handler) so that what a dying process leaves on them can be seen (`--bench-lines`).
+func runOnBench(_ command: RunCommand, _ hardware: BoardHardware, _ controller: BondController, log: EvidenceFile?,
+                record: EvidenceFile?) -> Int32 {
+    let options = command.options
+    var plant = command.configuration.board.plant ?? .standard
+    plant.solderSolidusCelsius = command.configuration.recipe.recipe.alloy.solidusCelsius
+    plant.solderLiquidusCelsius = command.configuration.recipe.recipe.alloy.liquidusCelsius
+    let writer = command.startWriter(PlantState.self, log: log, record: record, controller: controller)
+    let realtime = command.enterRealtime(writer)
+    let mirror: LineMirror
+    do {
+        mirror = try LineMirror(path: options.benchLinesPath, count: OutputRole.count)
+    } catch {
+        command.giveUp(writer, error.message)
+    }
+    for r in 0..<OutputRole.count {
+        guard let line = hardware.line(OutputRole(rawValue: r)!) else { continue }
+        mirror.bytes[r] = line.activeLevel.level(false) ? 1 : 0
+        FatalSignals.register(byte: mirror.bytes + r, safeLevel: line.activeLevel.level(line.safeOn))
+    }
+    let backend = MirroredBackend(PlantBackedBackend(hardware: hardware, parameters: plant, faults: options.faults, seed: options.seed),
+                                  mirror: mirror.bytes, lampOnLevel: hardware.outputs.lamp.activeLevel.level(true),
+                                  trapAtSeconds: options.loopTrapAtSeconds)
+    var runner = BenchBoardRunner(settings: command.settings, board: BoardIO(hardware: hardware, backend: backend),
+                                  controller: controller, clock: .monotonic, sink: writer.sink, stop: .linux,
+                                  watchdog: .linux(path: nil, timeoutSeconds: 1))
+    command.announce(realtime)
+    AllocationCounter.start()
+    runCycle(&runner)
+    let allocations = AllocationCounter.stop()
+    FatalSignals.forgetLines()
+    return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
+}
+#endif
+
+/// What the real-time set-up got.
+struct RealtimeState {
+    var memoryLocked = false
+    var fifoPriority: Int32? = nil
+    var notes: [String] = []
+}
+
+/// The board's driver figures for the record.
+struct BoardFigures {
+    var i2cRetries = 0
+    var busErrors = 0
+    var outputErrors = 0
+    var inputErrors = 0
+}
+
+extension BoardIO {
+    var figures: BoardFigures {
+        BoardFigures(i2cRetries: die.retries + substrate.retries + chuck.retries,
+                     busErrors: die.busErrors + substrate.busErrors + chuck.busErrors + adc.busErrors,
+                     outputErrors: outputErrors, inputErrors: inputErrors)
+    }
+}
+
+/// The parts of `irbond run` around the runner, shared by both kinds of board.
+struct RunCommand {
+    let configuration: LoadedConfiguration
+    let options: RunOptions
+    let context: RecordContext
+    let settings: RunnerSettings
+
+    func startWriter<Truth: LogTruth>(_ truth: Truth.Type, log: EvidenceFile?, record: EvidenceFile?,
+                                      controller: BondController) -> RunWriter<Truth> {
+        let writer: RunWriter<Truth>
+        do {
+            writer = try RunWriter<Truth>(loopPeriodSeconds: settings.loopPeriodSeconds, log: log, record: record,
+                                          logEvery: options.logEvery, quiet: options.quiet, recordContext: context,
+                                          controller: controller)
+            writer.collectIdentification = options.calibration != nil
+            try writer.start()
+        } catch {
+            giveUpBeforeStart(log: log, record: record, "cannot start the writer thread: " + error.description)
+        }
+        return writer
+    }
+
+    /// Before the writer starts: the partial files are removed, nothing was run.
+    func giveUpBeforeStart(log: EvidenceFile?, record: EvidenceFile?, _ message: String) -> Never {
+        var l = log, r = record
+        l?.discard()
+        r?.discard()
+        fail(message + "; nothing was run")
+    }
+
+    /// Before the board is opened: nothing to make safe, the partial files are removed.
+    func giveUp<Truth: LogTruth>(_ writer: RunWriter<Truth>, _ message: String) -> Never {
+        writer.finish()
+        writer.discardOutputs()
+        fail(message + "; nothing was run")
+    }
+
+    /// Memory locked, stack prefaulted, SCHED_FIFO, CPU pinning: each reported, none fatal
+    /// unless --require-realtime asks.
+    func enterRealtime<Truth: LogTruth>(_ writer: RunWriter<Truth>) -> RealtimeState {
+        var state = RealtimeState()
+        if options.noRealtime {
+            state.notes.append("--no-realtime: memory not locked, normal scheduling")
+        } else {
+            do {
+                try RealtimeSetup.lockMemory()
+                state.memoryLocked = true
+            } catch {
+                state.notes.append("mlockall failed: " + error.description)
+            }
+        }
+        RealtimeSetup.prefaultStack(bytes: 256 * 1024)
+        let priority = configuration.board.realtime.priority
+        if !options.noRealtime {
+            do {
+                try RealtimeSetup.setFIFOPriority(priority)
+                state.fifoPriority = priority
+            } catch {
+                let message = "cannot run at SCHED_FIFO priority " + String(priority) + ": " + error.description
+                    + " (needs root or CAP_SYS_NICE and an RLIMIT_RTPRIO; the loop runs at normal priority, expect jitter)"
+                if options.requireRealtime { giveUp(writer, message + "; --require-realtime was given") }
+                writeStderr("irbond: warning: " + message + "\n")
+                state.notes.append(message)
+            }
+        }
+        if options.cpu >= 0 {
+            do {
+                try RealtimeSetup.pin(toCPU: options.cpu)
+            } catch {
+                writeStderr("irbond: warning: cannot pin the loop to CPU " + String(options.cpu) + ": " + error.description + "\n")
+            }
+        }
+        return state
+    }
+
+    func announce(_ realtime: RealtimeState) {
+        guard !options.quiet else { return }
+        let board = configuration.board
         writeStderr("irbond run: " + configuration.recipe.name + " on " + board.name + " (" + board.kind.word + "), loop "
-                    + fixed(period * 1000, 2) + " ms" + (fifo == 0 ? ", SCHED_FIFO " + String(priority) : ", normal priority") + "\n")
+                    + fixed(settings.loopPeriodSeconds * 1000, 2) + " ms"
+                    + (realtime.fifoPriority.map { ", SCHED_FIFO " + String($0) } ?? ", normal priority") + "\n")
     }
 
-    var stats = LoopStatistics()
-    let cycleSeconds = realtimeLoop(&io, controller: &controller, logger: logger, period: period, startSeconds: warmSeconds,
-                                    overrunTrip: board.realtime.overrunTripCount, watchdog: watchdog,
-                                    options: options, stats: &stats, plantState: plantState)
-    // Safe state, then release; the watchdog is disarmed only now.
-    io.driveSafe(atSeconds: cycleSeconds)
-    let safeOK = io.outputErrors == 0
-    release(&io)
-    irb_watchdog_close(watchdog)
-    logger.finish(thread: thread)
+    /// After the runner (outputs safe, lines released, writer finished): the record, the
+    /// summary and the exit status.
+    func report<Truth: LogTruth>(_ writer: RunWriter<Truth>, _ controller: BondController, _ outcome: RunOutcome,
+                                 _ stats: LoopStatistics, _ figures: BoardFigures, _ allocations: UInt64,
+                                 _ realtime: RealtimeState) -> Int32 {
+        writer.finish()  // already done by the runner's teardown; idempotent
+        if let failure = outcome.startFailure {
+            writer.discardOutputs()
+            let message: String
+            switch failure {
+            case .board(let error):
+                message = "board start-up failed: " + describe(error) + "; outputs left in their safe state"
+            case .warmUp(let channel, let reading):
+                message = "start-up: the " + channel.name.text + " gave no valid reading within "
+                    + fixed(settings.warmUpLimitSeconds, 0) + " s (" + describe(reading) + "); outputs left in their safe state"
+            case .watchdog(let errno):
+                message = "cannot arm the watchdog " + (configuration.board.watchdogDevicePath ?? "") + ": " + errorText(errno)
+                    + "; outputs left in their safe state"
+            }
+            fail(message + ", nothing was run")
+        }
+        let logProblem = writer.completeLog()
+        var context = self.context
+        if !outcome.cycleStarted && outcome.stopSignal != 0 { context.abortBeforeStart = .stopSignal }
+        let loop = loopSection(writer, outcome, stats, figures, allocations, realtime, logProblem: logProblem)
+        let recordProblem = writer.completeRecord(bondRecordJSON(controller: controller, context: context,
+                                                                 cycleSeconds: outcome.cycleSeconds, sections: [("loop", loop)]))
+        var lines = verdictLines(controller)
+        if !outcome.cycleStarted {
+            lines[0] = "result: aborted (stop_signal: " + StopSignals.name(outcome.stopSignal) + " during start-up, in "
+                + (outcome.stopPhase?.name.text ?? "?") + "; outputs safe, nothing was run)"
+        } else if outcome.stopSignal != 0 {
+            lines[0] += " [" + StopSignals.name(outcome.stopSignal) + "]"
+        }
+        if let failure = outcome.sinkFailure {
+            switch failure {
+            case .log(let errno): lines.append("the log could not be written: " + errorText(errno))
+            case .record(let errno): lines.append("the partial record could not be written: " + errorText(errno))
+            }
+        }
+        lines.append("cycle " + fixed(outcome.cycleSeconds, 1) + " s in real time: " + String(stats.ticks) + " ticks, "
+                     + String(stats.overruns) + " overruns, wake latency p50/p99/max " + fixed(stats.wakeLatency.quantile(0.5), 0) + "/"
+                     + fixed(stats.wakeLatency.quantile(0.99), 0) + "/" + fixed(stats.wakeLatency.maximumMicroseconds, 0)
+                     + " us, tick compute p50/p99 " + fixed(stats.compute.quantile(0.5), 0) + "/" + fixed(stats.compute.quantile(0.99), 0)
+                     + " us, " + String(stats.rowsDropped) + " log rows dropped, " + String(allocations)
+                     + " heap allocations in the loop")
+        if let calibration = options.calibration {
+            for problem in [logProblem, recordProblem] {
+                if let problem { writeStderr("irbond: " + problem + "\n") }
+            }
+            return finishCalibration(calibration, samples: writer.identificationSamples, controller: controller,
+                                     machineSeconds: outcome.cycleSeconds, configuration: configuration,
+                                     loopSummary: lines[lines.count - 1])
+        }
+        print(lines.joined(separator: "\n"))
+        for problem in [logProblem, recordProblem] {
+            if let problem { writeStderr("irbond: " + problem + "\n") }
+        }
+        if recordProblem != nil { return 3 }  // the cycle's evidence is incomplete: it cannot be qualified
+        if outcome.durationReached { return 0 }  // a timed run (benchmark) stops before the cycle ends
+        if !outcome.cycleStarted { return 3 }
+        switch controller.verdict.result {
+        case .pass: return 0
+        case .fail: return 1
+        case .aborted: return 3
+        }
+    }
 
-    var loop: [(String, String)] = [
-        ("ticks", String(stats.ticks)),
-        ("loop_period_s", jsonNumber(period)),
-        ("sched_fifo_priority", fifo == 0 ? String(priority) : "null"),
-        ("memory_locked", locked == 0 ? "true" : "false"),
-        ("overruns", String(stats.overruns)),
-        ("longest_overrun_run", String(stats.longestOverrunRun)),
-        ("skipped_ticks", String(stats.skippedTicks)),
-        ("wake_latency_us", latencyJSON(stats.wakeLatency)),
-        ("tick_compute_us", latencyJSON(stats.compute)),
-        ("log_rows_dropped", String(stats.rowsDropped)),
-        ("log_rows_written", String(logger.rows)),
-        ("loop_heap_allocations", String(stats.loopAllocations)),
-        ("i2c_retries", String(io.die.retries + io.substrate.retries + io.chuck.retries)),
-        ("bus_errors", String(io.die.busErrors + io.substrate.busErrors + io.chuck.busErrors + io.adc.busErrors)),
-        ("output_errors", String(io.outputErrors)),
-        ("input_errors", String(io.inputErrors)),
-        ("watchdog_errors", String(stats.watchdogErrors)),
-        ("stop_signal", irb_stop_signal() == 0 ? "null" : String(irb_stop_signal())),
-        ("safe_state_driven_at_exit", safeOK ? "true" : "false"),
-    ]
-    if !realtimeNotes.isEmpty { loop.append(("notes", "[" + realtimeNotes.map(jsonString).joined(separator: ", ") + "]")) }
-    let context = RecordContext(seed: board.kind == .bench ? options.seed : nil,
-                                recipeName: configuration.recipe.name + " (" + configuration.recipeLabel + ")",
-                                boardName: board.name + " (" + configuration.boardLabel + ")",
-                                strategy: config.tuning.strategy, limits: board.limits)
-    if record != nil {
-        record!.write(bondRecordJSON(controller: controller, context: context, cycleSeconds: cycleSeconds, sections: [("loop", loop)]))
-        record!.close()
-    }
-    var lines = verdictLines(controller)
-    lines.append("cycle " + fixed(cycleSeconds, 1) + " s in real time: " + String(stats.ticks) + " ticks, " + String(stats.overruns)
-                 + " overruns, wake latency p50/p99/max " + fixed(stats.wakeLatency.quantile(0.5), 0) + "/"
-                 + fixed(stats.wakeLatency.quantile(0.99), 0) + "/" + fixed(stats.wakeLatency.maximumMicroseconds, 0)
-                 + " us, tick compute p50/p99 " + fixed(stats.compute.quantile(0.5), 0) + "/" + fixed(stats.compute.quantile(0.99), 0)
-                 + " us, " + String(stats.rowsDropped) + " log rows dropped, " + String(stats.loopAllocations) + " heap allocations in the loop")
-    print(lines.joined(separator: "\n"))
-    if options.durationSeconds != nil && !controller.isFinished {
-        return 0  // a timed run (benchmark) stops before the cycle ends
-    }
-    switch controller.verdict.result {
-    case .pass: return 0
-    case .fail: return 1
-    case .aborted: return 3
+    private func loopSection<Truth: LogTruth>(_ writer: RunWriter<Truth>, _ outcome: RunOutcome, _ stats: LoopStatistics,
+                                              _ figures: BoardFigures, _ allocations: UInt64, _ realtime: RealtimeState,
+                                              logProblem: String?) -> [(String, String)] {
+        func signal(_ s: Int32) -> String { s == 0 ? "null" : String(s) }
+        func signalName(_ s: Int32) -> String { s == 0 ? "null" : jsonString(StopSignals.name(s)) }
+        var logError: String = "null"
+        if let error = writer.logError { logError = jsonString(error.description) }
+        if let logProblem { logError = jsonString(logProblem) }
+        var loop: [(String, String)] = [
+            ("ticks", String(stats.ticks)),
+            ("loop_period_s", jsonNumber(settings.loopPeriodSeconds)),
+            ("sched_fifo_priority", realtime.fifoPriority.map { String($0) } ?? "null"),
+            ("memory_locked", realtime.memoryLocked ? "true" : "false"),
+            ("overruns", String(stats.overruns)),
+            ("longest_overrun_run", String(stats.longestOverrunRun)),
+            ("skipped_ticks", String(stats.skippedTicks)),
+            ("wake_latency_us", latencyJSON(stats.wakeLatency)),
+            ("tick_compute_us", latencyJSON(stats.compute)),
+            ("log_rows_dropped", String(stats.rowsDropped)),
+            ("log_rows_written", String(writer.rowsWritten)),
+            ("log_file", options.logPath.map(jsonString) ?? "null"),
+            ("log_write_error", logError),
+            ("partial_records_written", String(writer.partialRecordsWritten)),
+            ("record_write_error", writer.recordError.map { jsonString($0.description) } ?? "null"),
+            ("snapshots_dropped", String(stats.snapshotsDropped)),
+            ("loop_heap_allocations", String(allocations)),
+            ("i2c_retries", String(figures.i2cRetries)),
+            ("bus_errors", String(figures.busErrors)),
+            ("output_errors", String(figures.outputErrors)),
+            ("input_errors", String(figures.inputErrors)),
+            ("watchdog_errors", String(stats.watchdogErrors)),
+            ("stop_signal", signal(outcome.stopSignal)),
+            ("stop_signal_name", signalName(outcome.stopSignal)),
+            ("stop_phase", outcome.stopPhase.map { jsonString($0.name.text) } ?? "null"),
+            ("signal_after_end", signal(outcome.signalAfterEnd)),
+            ("safe_state_driven_at_exit", outcome.safeStateDriven ? "true" : "false"),
+        ]
+        if !realtime.notes.isEmpty { loop.append(("notes", "[" + realtime.notes.map(jsonString).joined(separator: ", ") + "]")) }
+        return loop
     }
 }
 
 func latencyJSON(_ h: MicrosecondHistogram) -> String {
     "{\"p50\": " + jsonNumber(h.quantile(0.5)) + ", \"p99\": " + jsonNumber(h.quantile(0.99)) + ", \"max\": "
         + jsonNumber(h.maximumMicroseconds, significant: 6) + ", \"samples\": " + String(h.total) + "}"
-}
-
-/// The loop itself. Allocation-free from its first tick to its last (counted).
-func realtimeLoop<B: BoardBackend>(_ io: inout BoardIO<B>, controller: inout BondController, logger: Logger, period: Double,
-                                   startSeconds: Double, overrunTrip: Int, watchdog: Int32, options: RunOptions,
-                                   stats: inout LoopStatistics, plantState: (B) -> PlantState?) -> Double {
-    let periodNs = UInt64((period * 1e9).rounded())
-    let maxTicks = Int(options.maxCycleSeconds / period) + 1
-    let durationTicks = options.durationSeconds.map { Int($0 / period) }
-    let afterAbortTicks = Int(options.afterAbortSeconds / period)
-    let ring = logger.ring
-    var entry = LogEntry()
-    var consecutiveOverruns = 0
-    var endTick: Int? = nil
-    var cycleSeconds = 0.0
-    var stopHandled = false
-    var tick = 0
-    controller.startCycle(atSeconds: startSeconds)
-    irb_count_allocations(1)
-    let start = irb_monotonic_ns()
-    var deadline = start
-    while true {
-        let wake = irb_monotonic_ns()
-        stats.wakeLatency.add(nanoseconds: wake > deadline ? wake - deadline : 0)
-        let now = startSeconds + Double(tick) * period
-        if irb_stop_signal() != 0 && !stopHandled {
-            stopHandled = true
-            if !controller.isFinished {
-                controller.abortCycle(atSeconds: now, reason: .stopSignal)
-                cycleSeconds = now
-            }
-            endTick = min(endTick ?? Int.max, tick + Int(1.0 / period))  // 1 s of safe state in the log, then out
-        }
-        controller.tick(board: &io, nowSeconds: now)
-        if io.outputErrors > 0 && !controller.isFinished { controller.abortCycle(atSeconds: now, reason: .outputFault) }
-        if watchdog >= 0 && irb_watchdog_pet(watchdog) < 0 { stats.watchdogErrors += 1 }
-        entry.report = controller.lastReport
-        if let state = plantState(io.backend) {
-            entry.plant = state
-            entry.hasPlant = true
-        }
-        if withUnsafeBytes(of: &entry, { irb_ring_push(ring, $0.baseAddress) }) == 0 { stats.rowsDropped += 1 }
-        stats.ticks += 1
-        if endTick == nil && controller.isFinished {
-            cycleSeconds = now
-            endTick = tick + (controller.phase == .complete ? 0 : afterAbortTicks)
-        }
-        if endTick == nil && tick >= maxTicks { controller.abortCycle(atSeconds: now, reason: .operatorAbort) }
-        if let durationTicks, tick >= durationTicks { cycleSeconds = now; break }
-        if let end = endTick, tick >= end { break }
-        stats.compute.add(nanoseconds: irb_monotonic_ns() - wake)
-
-        tick += 1
-        deadline += periodNs
-        let after = irb_monotonic_ns()
-        if after > deadline {
-            // Overrun: count it, skip the periods already lost (no burst of catch-up ticks).
-            stats.overruns += 1
-            consecutiveOverruns += 1
-            stats.longestOverrunRun = max(stats.longestOverrunRun, consecutiveOverruns)
-            let missed = Int((after - deadline) / periodNs)
-            if missed > 0 {
-                stats.skippedTicks += missed
-                tick += missed
-                deadline += UInt64(missed) * periodNs
-            }
-            if consecutiveOverruns >= overrunTrip && !controller.isFinished {
-                controller.abortCycle(atSeconds: startSeconds + Double(tick) * period, reason: .loopOverrun)
-            }
-        } else {
-            consecutiveOverruns = 0
-        }
-        _ = irb_sleep_until_ns(deadline)
-    }
-    stats.loopAllocations = irb_thread_allocations()
-    irb_count_allocations(0)
-    if cycleSeconds == 0 { cycleSeconds = startSeconds + Double(tick) * period }
-    return cycleSeconds - startSeconds
-}
-
-func describe(_ error: BoardStartError) -> String {
-    switch error {
-    case .output(let role, let errno): return "output " + role.name.text + " could not be driven: " + errorText(errno)
-    case .input(let role, let errno): return "input " + role.name.text + " could not be read: " + errorText(errno)
-    case .thermocouple(let role, let e):
-        let where_ = role.name.text + " thermocouple converter"
-        switch e {
-        case .noAnswer(let errno): return where_ + " does not answer: " + errorText(errno)
-        case .wrongDevice(let id): return where_ + ": device ID " + hexByte(id) + " is not an MCP9600 (0x40) or MCP9601 (0x41)"
-        case .configurationMismatch: return where_ + ": configuration read back differs from what was written"
-        }
-    case .adc(.noAnswer(let errno)): return "ADS1115 does not answer: " + errorText(errno)
-    }
 }

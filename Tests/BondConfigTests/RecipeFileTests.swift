@@ -39,7 +39,7 @@ struct RecipeFileTests {
         }
         var setup = SimulationSetup()
         setup.recipe = loaded.recipe
-        let outcome = runSimulation(setup)
+        let outcome = runSimulation(withOracleModel(setup))
         #expect(outcome.verdict.result == .pass, "\(file): \(bondRecordJSON(outcome))")
     }
 

@@ -37,7 +37,7 @@ struct OutputFormatTests {
     func abortedRecordParses() throws {
         var setup = SimulationSetup()
         setup.faults.emergencyStopAtSeconds = 50
-        let json = bondRecordJSON(runSimulation(setup))
+        let json = bondRecordJSON(runSimulation(withOracleModel(setup)))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["result"] as? String == "aborted")
         #expect(object["abort_code"] as? String == "emergency_stop")
@@ -49,12 +49,12 @@ struct OutputFormatTests {
         let columns = TickLog.header.split(separator: ",").count
         var rows = 0
         var bad = 0
-        _ = runSimulation(SimulationSetup()) { report, plant in
+        _ = runSimulation(withOracleModel(SimulationSetup())) { report, plant in
             rows += 1
             let row = TickLog.row(report, plant)
             if row.split(separator: ",", omittingEmptySubsequences: false).count != columns || !row.hasSuffix("\n") { bad += 1 }
         }
-        #expect(columns == 34)
+        #expect(columns == 39)  // 34, then the observer's five estimate columns
         #expect(rows > 2000)
         #expect(bad == 0)
     }
@@ -66,7 +66,7 @@ struct OutputFormatTests {
             setup.recipe.atmosphere.purgeCycles = cycles
             var fills = 0
             var wasOpen = false
-            let outcome = runSimulation(setup) { report, _ in
+            let outcome = runSimulation(withOracleModel(setup)) { report, _ in
                 let open = report.command.nitrogenValveOpen && report.step == .purge
                 if open && !wasOpen { fills += 1 }
                 wasOpen = open

@@ -18,8 +18,46 @@ int32_t irb_sleep_until_ns(uint64_t deadline_ns);
 /// Opens `path` for writing (created or truncated, 0644). Returns a descriptor or -errno.
 int32_t irb_open_for_writing(const char *path);
 
+/// Creates `path` for writing, failing if anything exists there (O_EXCL: never a FIFO, a
+/// device or another file). Returns a descriptor or -errno.
+int32_t irb_create_exclusive(const char *path);
+
 /// Opens `path` for reading. Returns a descriptor or -errno.
 int32_t irb_open_for_reading(const char *path);
+
+/// Opens a regular file for reading without ever blocking on a FIFO (O_NONBLOCK, then fstat).
+/// Returns a descriptor, -errno, or IRB_NOT_REGULAR with *kind set (see irb_file_kind).
+int32_t irb_open_regular_for_reading(const char *path, int32_t *kind);
+#define IRB_NOT_REGULAR (-100000)
+
+/// What is at `path` (following symbolic links): 0 nothing (ENOENT), 1 regular file,
+/// 2 directory, 3 FIFO, 4 character device, 5 block device, 6 socket, 7 other; or -errno.
+int32_t irb_file_kind(const char *path);
+
+/// 1 if both paths exist and are the same file (device and inode), else 0.
+int32_t irb_same_file(const char *a, const char *b);
+
+/// The canonical absolute path of an existing `path` (realpath) into `buffer`. 0 or -errno.
+int32_t irb_real_path(const char *path, char *buffer, size_t capacity);
+
+/// fdatasync. 0 or -errno.
+int32_t irb_sync_data(int32_t fd);
+
+/// Cuts the file to `length` bytes. 0 or -errno.
+int32_t irb_truncate(int32_t fd, int64_t length);
+
+/// rename(2). 0 or -errno.
+int32_t irb_rename(const char *from, const char *to);
+
+/// unlink(2). 0 or -errno.
+int32_t irb_unlink(const char *path);
+
+/// fsync of a directory (a rename in it reaches the disk). 0 or -errno.
+int32_t irb_sync_directory(const char *path);
+
+/// Maps `size` bytes of `path` (created or truncated to that size) shared: writes survive the
+/// process, however it ends. NULL and *error = errno on failure.
+void *irb_map_shared_file(const char *path, size_t size, int32_t *error);
 
 /// Writes all of `length` bytes (retrying short writes and EINTR). Returns 0 or -errno.
 int32_t irb_write_all(int32_t fd, const void *bytes, size_t length);
@@ -41,6 +79,10 @@ const char *irb_argument(int32_t index);
 const char *irb_version(void);
 const char *irb_commit(void);
 const char *irb_target(void);
+
+/// The wall-clock time as ISO 8601 UTC ("2026-12-03T10:00:00Z") into `buffer`; the length
+/// written (0 on failure). For provenance lines only: the control path never reads wall time.
+size_t irb_utc_timestamp(char *buffer, size_t capacity);
 
 /// The text of an errno value (strerror).
 const char *irb_strerror(int32_t error);
@@ -100,13 +142,37 @@ int32_t irb_set_fifo_priority(int32_t priority);
 /// Pins the calling thread to one CPU (-1: leave as is). 0 or an errno value.
 int32_t irb_set_cpu(int32_t cpu);
 
-// MARK: - Signals
+// MARK: - Signals (signals.c)
 
-/// SIGINT and SIGTERM set a flag instead of killing the process (the loop then aborts in
-/// order). SIGPIPE is ignored. 0 or -errno.
+/// Every catchable signal whose default would end or stop the process (SIGHUP, SIGINT, SIGQUIT,
+/// SIGPIPE, SIGALRM, SIGTERM, SIGUSR1/2, SIGIO, SIGPROF, SIGVTALRM, SIGXCPU, SIGXFSZ, SIGSTKFLT,
+/// SIGPWR, SIGTSTP and the real-time signals) sets a flag instead; SIGTTIN and SIGTTOU are
+/// ignored. For `irbond run` and `probe` these signals are blocked before the program's first
+/// instruction (.preinit_array) until this call installs the handlers and unblocks them, so none
+/// is lost or fatal during start-up. 0 or -errno.
 int32_t irb_install_stop_signals(void);
-/// The stop signal received (SIGINT 2, SIGTERM 15), or 0.
+/// The first stop signal received, or 0 (async-signal-safe; read every tick).
 int32_t irb_stop_signal(void);
+/// How many stop signals arrived.
+int32_t irb_stop_signal_count(void);
+/// "SIGTERM" and the like ("SIG?" for an unknown number).
+const char *irb_signal_name(int32_t signal);
+
+/// Installs the fatal-signal handler for SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT and
+/// SIGSYS on an alternate signal stack: it drives every registered output to its safe level
+/// with async-signal-safe calls (lamp first, then the master relay, then the rest, in
+/// registration order), writes one line to standard error, and re-raises the signal with its
+/// default action. 0 or -errno.
+int32_t irb_install_fatal_handler(void);
+/// Registers a requested libgpiod output line and its safe physical level (0/1). At most 32
+/// lines in all; 0 or -ENOSPC.
+int32_t irb_safe_line_gpio(void *line, int32_t level);
+/// Registers a byte (the bench board's mirrored line) and its safe level.
+int32_t irb_safe_line_memory(uint8_t *byte, int32_t level);
+/// Forgets every registered line (before they are released).
+void irb_forget_safe_lines(void);
+/// Drives every registered line to its safe level now (what the fatal handler does).
+void irb_drive_safe_lines(void);
 
 // MARK: - Watchdog (/dev/watchdog)
 
@@ -119,7 +185,8 @@ void irb_watchdog_close(int32_t fd);
 
 // MARK: - Threads and a lock-free single-producer single-consumer queue
 
-/// Starts a thread running `body(context)`. Returns a handle or NULL.
+/// Starts a thread running `body(context)`, with the stop signals blocked (they reach the loop's
+/// thread) and an alternate signal stack for the fatal handler. Returns a handle or NULL.
 void *irb_thread_start(void (*body)(void *), void *context);
 /// Joins and frees a thread started above.
 void irb_thread_join(void *thread);
@@ -131,6 +198,13 @@ void irb_ring_destroy(void *ring);
 int32_t irb_ring_push(void *ring, const void *item);
 /// Copies one item out; 1 if there was one, 0 if the ring was empty.
 int32_t irb_ring_pop(void *ring, void *item);
+
+/// A shared word written once by one thread and read by another (C11 atomics).
+void *irb_word_create(void);
+void irb_word_destroy(void *word);
+/// Stores `value` unless a non-zero value is already there (the first one wins).
+void irb_word_set_once(void *word, int32_t value);
+int32_t irb_word_load(void *word);
 
 // MARK: - Heap allocation counter
 

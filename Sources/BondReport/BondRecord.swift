@@ -1,9 +1,9 @@
 // The bond record: what a process engineer keeps for each cycle, as JSON. Keys are snake_case
 // with the unit last; docs/record.md explains each. Judged on measured values; the simulator
-// adds a `truth` section with the plant's own values.
+// adds a `truth` section with the plant's own values (BondSim), the real-time runner a `loop`
+// section (`irbond run`). Shared by `sim` and `run`, so neither depends on the other.
 
 import BondCore
-import BondPlant
 
 /// Human-readable abort reason, e.g. "sensor_fault: die thermocouple: open circuit".
 public func describe(_ reason: AbortReason) -> String {
@@ -30,38 +30,6 @@ public func describe(_ reading: Reading) -> String {
     }
 }
 
-/// Wall-clock facts of a run, measured by the caller.
-public struct RunTiming: Sendable {
-    public var wallSeconds: Double
-    public init(wallSeconds: Double) { self.wallSeconds = wallSeconds }
-}
-
-public func bondRecordJSON(_ outcome: SimulationOutcome, timing: RunTiming? = nil) -> String {
-    let t = outcome.truth
-    var truth: [(String, String)] = [
-        ("die_peak_c", jsonNumber(t.diePeakCelsius)),
-        ("solder_peak_c", jsonNumber(t.solderPeakCelsius)),
-        ("solder_time_above_liquidus_s", jsonNumber(t.solderTimeAboveLiquidusSeconds)),
-        ("die_minus_substrate_min_while_solder_liquid_c", jsonNumber(t.differentialMinWhileSolderLiquidCelsius)),
-        ("substrate_max_c", jsonNumber(t.substrateMaxCelsius)),
-        ("chuck_max_c", jsonNumber(t.chuckMaxCelsius)),
-        ("pressure_max_while_lamp_on_torr", jsonNumber(t.pressureMaxWhileLampOnTorr)),
-        ("o2_partial_pressure_max_while_lamp_on_torr", jsonNumber(t.oxygenPartialPressureMaxWhileLampOnTorr)),
-        ("joints_wetted_fraction", jsonNumber(t.jointsWettedFraction)),
-        ("ticks", String(outcome.ticks)),
-        ("loop_period_s", jsonNumber(outcome.setup.loopPeriodSeconds)),
-    ]
-    if let timing {
-        truth.append(("wall_time_s", jsonNumber(timing.wallSeconds, significant: 4)))
-        let simulated = Double(outcome.ticks) * outcome.setup.loopPeriodSeconds
-        if timing.wallSeconds > 0 { truth.append(("speed_vs_real_time", jsonNumber(simulated / timing.wallSeconds, significant: 4))) }
-    }
-    let context = RecordContext(seed: outcome.setup.seed, recipeName: outcome.setup.recipeName, boardName: outcome.setup.boardName,
-                                strategy: outcome.setup.tuning.strategy, limits: outcome.setup.limits)
-    return bondRecordJSON(controller: outcome.controller, context: context, cycleSeconds: outcome.cycleSeconds,
-                          sections: [("truth", truth)])
-}
-
 /// What a record says about how the cycle was run.
 public struct RecordContext: Sendable {
     public var seed: UInt64?
@@ -69,6 +37,12 @@ public struct RecordContext: Sendable {
     public var boardName: String
     public var strategy: ControlStrategy
     public var limits: MachineLimits
+    /// Why the cycle never started (a stop signal during the runner's start-up): the record then
+    /// says `aborted` with this reason, although the controller never left idle.
+    public var abortBeforeStart: AbortReason? = nil
+    /// A record written while the cycle runs (`irbond run`'s partial record, kept up to date at
+    /// every step change): `result` is `incomplete` whatever the verdict so far.
+    public var incomplete = false
 
     public init(seed: UInt64?, recipeName: String, boardName: String, strategy: ControlStrategy, limits: MachineLimits) {
         self.seed = seed
@@ -88,10 +62,11 @@ public func bondRecordJSON(controller c: BondController, context: RecordContext,
     let verdict = c.verdict
     var abortReason: AbortReason? = nil
     if case .aborted(let reason) = c.phase { abortReason = reason }
+    if c.phase == .idle { abortReason = context.abortBeforeStart }
 
     var fields: [(String, String)] = []
     func add(_ key: String, _ value: String) { fields.append((key, value)) }
-    add("result", jsonString(verdict.result.name.text))
+    add("result", jsonString(context.incomplete ? "incomplete" : verdict.result.name.text))
     add("abort_reason", abortReason.map { jsonString(describe($0)) } ?? "null")
     add("abort_code", abortReason.map { jsonString($0.code.text) } ?? "null")
     add("duration_s", jsonNumber(cycleSeconds))
@@ -153,5 +128,7 @@ public func strategyName(_ strategy: ControlStrategy) -> String {
     switch strategy {
     case .constrained: return "irbond (PID + feedforward, dT/Tg override control)"
     case .singleLoopBaseline: return "baseline (single die PID, fixed chiller)"
+    case .klipperPID: return "Klipper-style PID (relay-autotuned die PID, fixed chiller)"
+    case .marlinMPC: return "Marlin-style MPC (M306-fitted two-node model, fixed chiller)"
     }
 }

@@ -1,0 +1,3 @@
+// The record and log formats moved to BondReport (shared with `irbond run`); users of the
+// simulator keep seeing them through BondSim.
+@_exported import BondReport
