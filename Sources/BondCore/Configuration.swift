@@ -98,7 +98,7 @@ public struct ControlTuning: Equatable, Sendable {
     public init(strategy: ControlStrategy = .constrained, aggressiveness: Double = 1.5,
                 chuck: PIDGains = PIDGains(proportional: 0.3, integralPerSecond: 0.01),
                 differentialChiller: PIDGains = PIDGains(proportional: 0.2, integralPerSecond: 0.05),
-                differentialGuardCelsius: Double = 3, substrateTgGuardCelsius: Double = 8,
+                differentialGuardCelsius: Double = 3, substrateTgGuardCelsius: Double = 5,
                 baselineDie: PIDGains = PIDGains(proportional: 0.006, integralPerSecond: 0.003,
                                                  derivativeSeconds: 0.0018, derivativeFilterSeconds: 0.15),
                 observer: ObserverTuning = ObserverTuning()) {

@@ -124,6 +124,9 @@ public struct BondController: Sendable {
     }
 
     /// The pure part of the tick: a frame in, the outputs to apply out.
+    /// Not inlined: every board (simulator, model plant, bench, Linux) calls this one copy, which
+    /// keeps the release binary small.
+    @inline(never)
     public mutating func step(frame: SensorFrame, nowSeconds: Double) -> OutputCommand {
         let period = configuration.loopPeriodSeconds
         values.update(with: frame)

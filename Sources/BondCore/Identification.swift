@@ -13,7 +13,8 @@
 //            mean duty that holds that temperature (the static gain), 3 cycles or 24 s;
 //   hold     the duty that should hold a higher temperature, 8 s: the slow (substrate) mode;
 //   cool     lamp off, 6 s: the decay.
-// Any reading above a ceiling switches the lamp off and goes straight to `cool`.
+// A die or substrate heading above its ceiling (the reading plus 4 s at its current rate)
+// switches the lamp off and goes straight to `cool`.
 
 public struct IdentificationPlan: Equatable, Sendable {
     /// The die is never driven above this, C (solidus minus a margin, and below the die's rating).
@@ -76,8 +77,10 @@ public struct IdentificationExperiment: Equatable, Sendable {
     public private(set) var relayHighDutyFraction = 0.0
     public private(set) var relayMeanDutyFraction = 0.0
     public private(set) var holdDutyFraction = 0.0
+    private var lastDieCelsius: Double? = nil
+    private var lastSubstrateCelsius: Double? = nil
+    private var dieRate = 0.0, substrateRate = 0.0
     private var lastEscalationSeconds = 0.0
-    private var dieAtLastEscalation = 0.0
     /// True when a ceiling cut the lamp (the fit then has less to work with; it is recorded).
     public private(set) var ceilingReached = false
 
@@ -85,14 +88,19 @@ public struct IdentificationExperiment: Equatable, Sendable {
     static let probeRiseCelsius = 3.0
     static let probeLevelSeconds = 5.0
     static let probeMaxDutyFraction = 0.32
-    static let relayRateCelsiusPerSecond = 8.0
+    static let relayRateCelsiusPerSecond = 5.0
+    /// Ceilings are judged this far ahead at the readings' filtered rate: the longest filament
+    /// and bead lags a machine may have (3 s and 2 s) still heat the die after the cut.
+    static let anticipationSeconds = 4.0
+    static let rateFilterSeconds = 0.3
     static let relayHysteresisCelsius = 1.5
     static let relayMaxSwitches = 6
     static let relayMaxSeconds = 24.0
     static let holdSeconds = 8.0
-    /// Relay escalation: every 2 s "on", a rise under 2 C raises the on-duty by half.
-    static let escalationSeconds = 2.0
-    static let escalationMinRiseCelsius = 2.0
+    /// Relay escalation: "on" and the die rising slower than 1 C/s (at most once a second):
+    /// the on-duty rises by half.
+    static let escalationSeconds = 1.0
+    static let escalationRateCelsiusPerSecond = 1.0
     static let coolSeconds = 6.0
 
     public init(plan: IdentificationPlan) {
@@ -111,8 +119,21 @@ public struct IdentificationExperiment: Equatable, Sendable {
         guard let die = dieCelsius, let substrate = substrateCelsius else { return 0 }
         if phaseStartSeconds == nil { phaseStartSeconds = now }
         let elapsed = now - (phaseStartSeconds ?? now)
+        // The readings lag (a slow bead, a slow filament still glowing): the ceilings are judged on
+        // where the die and substrate are heading, `anticipationSeconds` ahead at their current
+        // rate, so the lamp goes off before the true temperature can pass them.
+        if let last = lastDieCelsius, let lastSub = lastSubstrateCelsius, stepSeconds > 0 {
+            let k = lagCoefficient(timeConstantSeconds: IdentificationExperiment.rateFilterSeconds, stepSeconds: stepSeconds)
+            dieRate += k * ((die - last) / stepSeconds - dieRate)
+            substrateRate += k * ((substrate - lastSub) / stepSeconds - substrateRate)
+        }
+        lastDieCelsius = die
+        lastSubstrateCelsius = substrate
+        let ahead = IdentificationExperiment.anticipationSeconds
+        let dieHeading = die + max(0, dieRate) * ahead
+        let substrateHeading = substrate + max(0, substrateRate) * ahead
         if phase != .cool && phase != .done
-            && (die >= plan.dieCeilingCelsius || substrate >= plan.substrateCeilingCelsius) {
+            && (dieHeading >= plan.dieCeilingCelsius || substrateHeading >= plan.substrateCeilingCelsius) {
             ceilingReached = true
             enter(.cool, now)
             return 0
@@ -143,7 +164,6 @@ public struct IdentificationExperiment: Equatable, Sendable {
                                                 0.02, 1)
                 relayOn = die < relayCelsius
                 lastEscalationSeconds = now
-                dieAtLastEscalation = die
                 enter(.relay, now)
                 return relayOn ? relayHighDutyFraction : 0
             }
@@ -158,13 +178,10 @@ public struct IdentificationExperiment: Equatable, Sendable {
         case .relay:
             // The probe's rate is low (the lags hide the start), so an "on" duty may settle short
             // of the switching point: when the die stalls below it, raise the duty by half.
-            if relayOn && now - lastEscalationSeconds >= IdentificationExperiment.escalationSeconds {
-                if die - dieAtLastEscalation < IdentificationExperiment.escalationMinRiseCelsius
-                    && relayHighDutyFraction < 1 {
-                    relayHighDutyFraction = min(1, 1.5 * relayHighDutyFraction)
-                }
+            if relayOn && now - lastEscalationSeconds >= IdentificationExperiment.escalationSeconds
+                && dieRate < IdentificationExperiment.escalationRateCelsiusPerSecond && relayHighDutyFraction < 1 {
+                relayHighDutyFraction = min(1, 1.5 * relayHighDutyFraction)
                 lastEscalationSeconds = now
-                dieAtLastEscalation = die
             }
             if relayOn && die > relayCelsius + IdentificationExperiment.relayHysteresisCelsius {
                 relayOn = false

@@ -101,6 +101,8 @@ public struct Sequencer: Sendable {
     public private(set) var solderHasMelted = false
     /// When the joints first reached liquidus.
     public private(set) var liquidusReachedSeconds: Double? = nil
+    /// Time the joints have spent at or above liquidus so far.
+    public private(set) var jointSecondsAboveLiquidus = 0.0
     /// The joint and die temperatures when the solder solidified again (the mismatch strain
     /// is frozen in then), estimated where a model runs.
     public private(set) var solidifiedDieCelsius: Double? = nil
@@ -280,11 +282,12 @@ public struct Sequencer: Sendable {
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.peakCelsius, rate: profile.rampRateCelsiusPerSecond)
             // Leave the peak early enough that cooling back to liquidus lands on the target
-            // time above liquidus, counted from the joints' crossing.
+            // time above liquidus: the joints' time above it so far (they may dip back below it
+            // while they wet) plus the cooling still to come.
             let coolingSeconds = max(0, (jointNow ?? profile.peakCelsius) - recipe.alloy.liquidusCelsius)
                 / profile.coolRateCelsiusPerSecond
-            if let crossed = liquidusReachedSeconds,
-               nowSeconds - crossed >= profile.timeAboveLiquidusTargetSeconds - coolingSeconds {
+            if liquidusReachedSeconds != nil,
+               jointSecondsAboveLiquidus >= profile.timeAboveLiquidusTargetSeconds - coolingSeconds {
                 return .some(.cool)
             }
             return nil
@@ -444,6 +447,7 @@ public struct Sequencer: Sendable {
 
     private mutating func trackSolder(values: ProcessValues, estimate: ThermalEstimate, nowSeconds: Double) {
         guard let joint = estimate.valid ? estimate.jointCelsius : values.dieCelsius else { return }
+        if joint >= recipe.alloy.liquidusCelsius && phase == .running { jointSecondsAboveLiquidus += max(0, nowSeconds - lastUpdateSeconds) }
         if !solderLiquid && joint >= recipe.alloy.liquidusCelsius {
             solderLiquid = true
             solderHasMelted = true

@@ -6,6 +6,9 @@ import BondCore
 import BondPlant
 
 /// The machine model that an exact identification of `plant` would give, under vacuum.
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public func oracleModel(plant p: PlantParameters, pressureTorr: Double = 0.1) -> MachineModel {
     let irradiance = p.lampIrradianceWattsPerSquareMeter * p.filmTransmission
     let enteringDie = irradiance * p.dieAreaSquareMeters * (1 - p.dieReflectance)
@@ -43,3 +46,5 @@ public func withOracleModel(_ setup: SimulationSetup) -> SimulationSetup {
     if s.model == nil { s.model = oracleModel(plant: s.plant) }
     return s
 }
+
+#endif

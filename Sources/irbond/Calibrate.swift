@@ -33,6 +33,7 @@ func runCalibrate(_ args: inout Arguments) -> Int32 {
     var options = RunOptions()
     var modelOut: String? = nil
     var dieSize: Double? = nil, dieThickness: Double? = nil
+    var simulate = false
     while let word = args.next() {
         switch word {
         case "--board": options.boardPath = args.value(for: word)
@@ -45,6 +46,7 @@ func runCalibrate(_ args: inout Arguments) -> Int32 {
         case "--no-realtime": options.noRealtime = true
         case "--require-realtime": options.requireRealtime = true
         case "--cpu": options.cpu = Int32(parseDouble(args.value(for: word), option: word, range: 0...1023))
+        case "--simulate": simulate = true
         case "--die-size-mm": dieSize = parseDouble(args.value(for: word), option: word, range: 0.5...50)
         case "--die-thickness-mm": dieThickness = parseDouble(args.value(for: word), option: word, range: 0.05...5)
         default: fail("unknown calibrate option '" + word + "'\n\n" + usage)
@@ -67,7 +69,12 @@ func runCalibrate(_ args: inout Arguments) -> Int32 {
     options.calibration = request
 
     let configuration = loadConfigurationOrExit(boardPath: options.boardPath, recipePath: options.recipePath)
-    guard configuration.board.kind == .simulated else { return executeRun(options) }
+    // Bench boards run the experiment through the real drivers in real time (~80 s), like a
+    // hardware board; `--simulate` runs it on the bench board's [plant] in the simulator instead
+    // (a development shortcut for the tools: the same plant, without the drivers' timing).
+    let simulated = configuration.board.kind == .simulated || (simulate && configuration.board.plant != nil)
+    if simulate && configuration.board.plant == nil { fail("--simulate needs a board with a [plant] table (simulated or bench)") }
+    guard simulated else { return executeRun(options) }
 
     // A simulated board: the same experiment against the simulator, as fast as possible.
     var setup = SimulationSetup()

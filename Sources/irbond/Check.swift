@@ -3,6 +3,7 @@
 import BondBoard
 import BondConfig
 import BondCore
+import BondIdentify
 import BondSim
 
 /// Validates a board and a recipe and prints the planned cycle and the limits in force.

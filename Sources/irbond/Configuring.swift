@@ -4,6 +4,7 @@
 import BondBoard
 import BondConfig
 import BondCore
+import BondIdentify
 import BondLinux
 import BondPlant
 import BondRuntime

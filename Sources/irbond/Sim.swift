@@ -3,6 +3,7 @@
 
 import BondConfig
 import BondCore
+import BondIdentify
 import BondLinux
 import BondPlant
 import BondSim
@@ -29,10 +30,12 @@ func runSim(_ args: inout Arguments) -> Int32 {
         case "--realtime": speed = 1
         case "--speed": speed = parseDouble(args.value(for: word), option: word, range: 0.01...10_000)
         case "--baseline": setup.tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
-        case "--plant-variant":
+        #if !IRBOND_RELEASE
+        case "--plant-variant":  // a benchmark's variant: development builds only
             let variant = parseUInt64(args.value(for: word), option: word)
             plantVariant = variant
             setup.plant = BondSim.plantVariant(seed: variant, spread: BenchmarkOptions().spread)
+        #endif
         case "--fault": applyFault(args.value(for: word), to: &setup.faults)
         case "--quiet": quiet = true
         case "--recipe": recipePath = args.value(for: word)
