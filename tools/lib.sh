@@ -42,8 +42,8 @@ as_root_prefix() {
 # WHAT COMMAND... (each COMMAND one shell line).
 cannot_install() {
     local what=$1; shift
-    echo "irbond: missing: $what" >&2
-    echo "irbond: installing it needs root or sudo without a password prompt, which $(id -un) does not have; as root, run:" >&2
+    echo "irbond: ${0#./} needs $what (not installed)" >&2
+    echo "irbond: installing it needs root or sudo without a password prompt, and $(id -un) has neither; as root (or with sudo), run:" >&2
     local line
     for line in "$@"; do echo "    $line" >&2; done
     exit 2
@@ -110,8 +110,9 @@ ensure_packages() {
     rm -f "$log"
 }
 
-# Builds the irbond executable in release mode and prints its path.
+# Builds the irbond executable in release mode and prints its path; fails (so `bin=$(...)`
+# stops the tool under set -e) when the build fails.
 release_binary() {
-    swift build -c release --product irbond >&2
+    swift build -c release --product irbond >&2 || return
     echo "$(swift build -c release --show-bin-path)/irbond"
 }
