@@ -88,7 +88,7 @@ ensure_packages() {
     log=$(mktemp)
     # Update once per tool run; a child tool (tools/release-check -> tools/build-release) inherits it.
     if [ -z "${IRBOND_APT_UPDATED:-}" ]; then
-        if $root apt-get update -q >"$log" 2>&1; then
+        if $root apt-get update -q -o DPkg::Lock::Timeout=600 >"$log" 2>&1; then
             export IRBOND_APT_UPDATED=1
         else
             # A half-synced mirror index (one architecture, one suite) must not stop the install
@@ -99,7 +99,8 @@ ensure_packages() {
         fi
     fi
     # DPkg::Lock::Timeout: wait for another apt or dpkg run (another tool, another user) to finish.
-    if ! DEBIAN_FRONTEND=noninteractive $root apt-get install -y -q \
+    # (env inside sudo: sudo drops DEBIAN_FRONTEND from the environment)
+    if ! $root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
             -o DPkg::Lock::Timeout=600 "${missing[@]}" >"$log" 2>&1; then
         echo "irbond: could not install ${missing[*]}; apt-get install said:" >&2
         grep -E '^(E|W|Err):|Unable to|has no installation candidate|Depends:' "$log" | head -n 15 | sed 's/^/    /' >&2 \
