@@ -90,6 +90,9 @@ ensure_packages() {
     if [ -z "${IRBOND_APT_UPDATED:-}" ]; then
         if $root apt-get update -q -o DPkg::Lock::Timeout=600 >"$log" 2>&1; then
             export IRBOND_APT_UPDATED=1
+            # apt-get update succeeds with a source it could not reach ("W: Failed to fetch"):
+            # show such warnings, they explain a package that cannot be found next.
+            grep -E '^(E|W|Err):' "$log" | head -n 8 | sed 's/^/    apt-get update: /' >&2 || true
         else
             # A half-synced mirror index (one architecture, one suite) must not stop the install
             # of packages the remaining lists have; say what failed and go on.
