@@ -35,8 +35,11 @@ let package = Package(
         // allocation-free (-no-allocations in tools/check-embedded and tools/build-release).
         .target(name: "BondRuntime", dependencies: ["BondCore", "BondBoard", "BondPlant", "BondBench"]),
         // libgpiod v1 (Debian bookworm, Raspberry Pi OS bookworm) and libi2c: tools/lib.sh
-        // installs libgpiod-dev and libi2c-dev when they are missing.
-        .target(name: "CSystem", linkerSettings: [.linkedLibrary("gpiod"), .linkedLibrary("i2c")]),
+        // installs libgpiod-dev and libi2c-dev when they are missing; a plain `swift build`
+        // without them prints the apt-get command (the providers of CSystemLibraries).
+        .systemLibrary(name: "CSystemLibraries", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev", "libi2c-dev"])]),
+        .target(name: "CSystem", dependencies: ["CSystemLibraries"],
+                linkerSettings: [.linkedLibrary("gpiod"), .linkedLibrary("i2c")]),
         // TOML 1.0 parser for board and recipe files (issue 3): no Foundation, bounded input.
         .target(name: "TOML"),
         // Board and recipe files and the command-line overrides: schema, units, ranges,
