@@ -81,6 +81,7 @@ public struct IdentificationExperiment: Equatable, Sendable {
     private var lastSubstrateCelsius: Double? = nil
     private var dieRate = 0.0, substrateRate = 0.0
     private var lastEscalationSeconds = 0.0
+    private var escalationWindowDieCelsius = 0.0
     /// True when a ceiling cut the lamp (the fit then has less to work with; it is recorded).
     public private(set) var ceilingReached = false
 
@@ -92,14 +93,16 @@ public struct IdentificationExperiment: Equatable, Sendable {
     /// Ceilings are judged this far ahead at the readings' filtered rate: the longest filament
     /// and bead lags a machine may have (3 s and 2 s) still heat the die after the cut.
     static let anticipationSeconds = 4.0
-    static let rateFilterSeconds = 0.3
+    /// Long enough to average a modulated lamp's pulse train (a 50 ms slot at 5 % duty is one
+    /// pulse a second, each a step of several C on a small die), short against the ramps.
+    static let rateFilterSeconds = 1.0
     static let relayHysteresisCelsius = 1.5
     static let relayMaxSwitches = 6
     static let relayMaxSeconds = 24.0
     static let holdSeconds = 8.0
-    /// Relay escalation: "on" and the die rising slower than 1 C/s (at most once a second):
-    /// the on-duty rises by half.
-    static let escalationSeconds = 1.0
+    /// Relay escalation: "on", and the die rose less than 1 C/s over the last 2 s (a window, so
+    /// the gaps of a pulse train are not taken for a stall): the on-duty rises by half.
+    static let escalationSeconds = 2.0
     static let escalationRateCelsiusPerSecond = 1.0
     static let coolSeconds = 6.0
 
@@ -164,6 +167,7 @@ public struct IdentificationExperiment: Equatable, Sendable {
                                                 0.02, 1)
                 relayOn = die < relayCelsius
                 lastEscalationSeconds = now
+                escalationWindowDieCelsius = die
                 enter(.relay, now)
                 return relayOn ? relayHighDutyFraction : 0
             }
@@ -178,10 +182,14 @@ public struct IdentificationExperiment: Equatable, Sendable {
         case .relay:
             // The probe's rate is low (the lags hide the start), so an "on" duty may settle short
             // of the switching point: when the die stalls below it, raise the duty by half.
-            if relayOn && now - lastEscalationSeconds >= IdentificationExperiment.escalationSeconds
-                && dieRate < IdentificationExperiment.escalationRateCelsiusPerSecond && relayHighDutyFraction < 1 {
-                relayHighDutyFraction = min(1, 1.5 * relayHighDutyFraction)
+            if relayOn && now - lastEscalationSeconds >= IdentificationExperiment.escalationSeconds {
+                let risen = die - escalationWindowDieCelsius
+                if risen < IdentificationExperiment.escalationRateCelsiusPerSecond * (now - lastEscalationSeconds)
+                    && relayHighDutyFraction < 1 {
+                    relayHighDutyFraction = min(1, 1.5 * relayHighDutyFraction)
+                }
                 lastEscalationSeconds = now
+                escalationWindowDieCelsius = die
             }
             if relayOn && die > relayCelsius + IdentificationExperiment.relayHysteresisCelsius {
                 relayOn = false
@@ -189,6 +197,9 @@ public struct IdentificationExperiment: Equatable, Sendable {
             } else if !relayOn && die < relayCelsius - IdentificationExperiment.relayHysteresisCelsius {
                 relayOn = true
                 relaySwitches += 1
+                // The window starts at the switch: the die still falls for a lag after it.
+                lastEscalationSeconds = now
+                escalationWindowDieCelsius = die
             }
             let duty = relayOn ? relayHighDutyFraction : 0
             // The mean duty over whole cycles holds the middle temperature (counted after the

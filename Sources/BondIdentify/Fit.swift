@@ -38,10 +38,12 @@ public struct IdentificationSample: Equatable, Sendable {
         self.chuckCelsius = chuckCelsius
     }
 
-    /// The identify step's rows of a cycle's reports.
-    public init?(_ report: TickReport) {
+    /// The identify step's rows of a cycle's reports; `deliveredDutyFraction`, where the board
+    /// knows it, is the lamp's level as modulated (a sparse pulse train at low duty), else the
+    /// commanded duty.
+    public init?(_ report: TickReport, deliveredDutyFraction: Double? = nil) {
         guard report.step == .identify else { return nil }
-        self.init(timeSeconds: report.timeSeconds, lampDutyFraction: report.command.lampDutyFraction,
+        self.init(timeSeconds: report.timeSeconds, lampDutyFraction: deliveredDutyFraction ?? report.command.lampDutyFraction,
                   dieCelsius: report.values.dieCelsius, dieAgeSeconds: report.dieAgeSeconds,
                   substrateCelsius: report.values.substrateCelsius, substrateAgeSeconds: report.substrateAgeSeconds,
                   chuckCelsius: report.values.chuckCelsius)
@@ -129,11 +131,20 @@ public struct IdentificationFit: Sendable {
 public enum FitAcceptance {
     /// Residual RMS allowed: this many times the readings' own noise ...
     public static let residualNoiseMultiple = 3.0
-    /// ... and never less than this, C (the model's structure: radiation is linearised).
+    /// ... and never less than this, C (the model's structure: radiation is linearised) ...
     public static let residualFloorCelsius = 0.3
-    /// Relative 1-sigma uncertainty allowed on the parameters the controller leans on (the
-    /// contact: twice this).
+    /// ... or this fraction of the die's rise during the experiment. A real machine has physics
+    /// the eleven parameters do not hold (radiation's T^4, conductances that change with
+    /// temperature, the timing of each lamp pulse: the VM bench, whose plant is a second process
+    /// on an emulated CPU, fits to ~1 % of the rise); a model within 1.5 % predicts a 200 C rise
+    /// to 3 C, which feedback and the observer's disturbance states absorb.
+    public static let residualRiseFraction = 0.015
+    /// Relative 1-sigma uncertainty allowed on what the controller leans on: the steady gains
+    /// and the die path's total lag.
     public static let relativeSigmaMax = 0.2
+    /// ... on the split of the steady gain into lamp heating per capacity and contact rate (the
+    /// time constant): the feedback loops' integral action and the observer absorb more here.
+    public static let dynamicSplitRelativeSigmaMax = 0.35
     /// ... and on the filament lag alone (the split of the die path's lag).
     public static let lagSplitRelativeSigmaMax = 0.5
 }
@@ -477,7 +488,11 @@ struct FitProblem {
                                    sigma: substrateGain.1, unit: "K"),
                        FittedValue(name: "filament plus die thermocouple lag", value: totalLag.0, sigma: totalLag.1, unit: "s")]
         var problems: [String] = []
-        let allowed = max(FitAcceptance.residualNoiseMultiple * noiseCelsius, FitAcceptance.residualFloorCelsius)
+        var dieLow = Double.infinity, dieHigh = -Double.infinity
+        for sample in samples { if let d = sample.dieCelsius { dieLow = min(dieLow, d); dieHigh = max(dieHigh, d) } }
+        let rise = dieHigh > dieLow ? dieHigh - dieLow : 0
+        let allowed = max(FitAcceptance.residualNoiseMultiple * noiseCelsius, FitAcceptance.residualFloorCelsius,
+                          FitAcceptance.residualRiseFraction * rise)
         if dieRMS > allowed { problems.append("die residual RMS " + format(dieRMS) + " C above " + format(allowed) + " C") }
         if substrateRMS > allowed {
             problems.append("substrate residual RMS " + format(substrateRMS) + " C above " + format(allowed) + " C")
@@ -485,8 +500,8 @@ struct FitProblem {
         // What the controller leans on must be known well; the split of the die path's lag between
         // filament and thermocouple only loosely (the two are nearly interchangeable in the readings).
         var judged: [(FittedValue, Double)] = derived.map { ($0, FitAcceptance.relativeSigmaMax) }
-        judged.append((parameters[FitParameter.dieHeatingPerDuty.rawValue], FitAcceptance.relativeSigmaMax))
-        judged.append((parameters[FitParameter.dieContactRate.rawValue], 2 * FitAcceptance.relativeSigmaMax))
+        judged.append((parameters[FitParameter.dieHeatingPerDuty.rawValue], FitAcceptance.dynamicSplitRelativeSigmaMax))
+        judged.append((parameters[FitParameter.dieContactRate.rawValue], 2 * FitAcceptance.dynamicSplitRelativeSigmaMax))
         judged.append((parameters[FitParameter.filamentSeconds.rawValue], FitAcceptance.lagSplitRelativeSigmaMax))
         for (v, bound) in judged where v.relativeSigma > bound {
             problems.append(v.name + " uncertain: +-" + format(100 * v.relativeSigma) + " % (at most "

@@ -144,7 +144,7 @@ final class RunWriter<Truth: LogTruth> {
         }
         rowsReceived += 1
         lastReport = row.report
-        if collectIdentification, let sample = IdentificationSample(row.report) { identificationSamples.append(sample) }
+        if collectIdentification, let sample = IdentificationSample(row.report, deliveredDutyFraction: row.lampDeliveredDutyFraction) { identificationSamples.append(sample) }
         progress.show(row.report)
     }
 

@@ -32,11 +32,14 @@ B=/board.toml; R=/recipe.toml; MODEL=/tmp/model.toml; ESTOP_IN_REFLOW=
 /irbond plant --board $B --recipe $R --gpio-sysfs $SYSFS 2>/tmp/plant-calibrate.txt &
 plant=$!
 sleep 1
-/irbond calibrate --board $B --recipe $R --model-out $MODEL > /tmp/calibrate.txt 2>&1
+/irbond calibrate --board $B --recipe $R --model-out $MODEL --log /tmp/calibrate.csv > /tmp/calibrate.txt 2>&1
 rc_calibrate=$?
 kill $plant; wait $plant
 echo "=== calibrate (exit $rc_calibrate)"
 cat /tmp/calibrate.txt
+# A refused or aborted calibration shows the experiment (every 4th tick: time, die and substrate
+# readings, lamp duty): what the fit saw.
+[ $rc_calibrate = 0 ] || awk -F, '$2 == "identify" && NR % 4 == 0 {print "  identify t=" $1 " die " $3 " sub " $4 " lamp " $13}' /tmp/calibrate.csv
 # One cycle: the plant in the background (with its extra options), the controller in front.
 # With ESTOP_IN_REFLOW set, the bench presses the E-stop (its gpio-sim line's pull) 1 s after the
 # controller's progress line says reflow.
