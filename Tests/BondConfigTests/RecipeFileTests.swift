@@ -96,6 +96,24 @@ struct RecipeFileTests {
         return errors(text.replacingOccurrences(of: line, with: "steps = " + steps))
     }
 
+    @Test("expansion coefficients: both or neither, and read into the recipe")
+    func expansionCoefficients() throws {
+        let text = try recipeText("sac305-bt.toml")
+        guard case .success(let loaded) = loadRecipe(text: text, file: "r.toml") else {
+            Issue.record("the shipped recipe does not load")
+            return
+        }
+        let expansion = try #require(loaded.recipe.expansion)
+        #expect(expansion.dieCTEPartsPerMillionPerKelvin == 2.6 && expansion.substrateCTEPartsPerMillionPerKelvin == 15)
+        #expect(expansion.referenceCelsius == 25)
+        #expect(abs(expansion.mismatchStrainPartsPerMillion(dieCelsius: 212, substrateCelsius: 125) - (2.6 * 187 - 15 * 100)) < 1e-9)
+        let line = text.components(separatedBy: "\n").first { $0.hasPrefix("cte_ppm_per_k = 15") }!
+        let found = errors(text.replacingOccurrences(of: line, with: ""))
+        #expect(found.count == 1)
+        #expect(found.first?.keyPath == "substrate.cte_ppm_per_k")
+        #expect(found.first?.message.contains("needs both") == true)
+    }
+
     @Test("a lamp step before pump-down is refused at the steps line")
     func lampBeforePumpDown() throws {
         let found = try stepErrors(#"["seal_check", "purge", "preheat", "pump_down", "verify_atmosphere", "ramp", "reflow", "cool", "backfill", "vent"]"#)

@@ -40,6 +40,7 @@ struct TracedBoard: RuntimeBoard {
     private(set) var applies = 0
 
     mutating func sample(atSeconds now: Double) -> SensorFrame { io.sample(atSeconds: now) }
+    var lampDeliveredDutyFraction: Double? { io.lampDeliveredDutyFraction }
 
     mutating func apply(_ command: OutputCommand, atSeconds now: Double) {
         io.apply(command, atSeconds: now)

@@ -31,6 +31,21 @@ struct OutputFormatTests {
         #expect(checks.count == 9)
         #expect(checks.allSatisfy { $0["ok"] as? Bool == true })
         #expect(object["truth"] is [String: Any])
+
+        // The observer's estimates and the mismatch strain at solidification (docs/record.md).
+        for key in ["die_peak_estimated_c", "joint_peak_estimated_c", "joint_time_above_liquidus_s",
+                    "wetted_conductance_learned_w_per_k", "die_at_solidification_c", "substrate_at_solidification_c"] {
+            #expect(object[key] is NSNumber, "\(key) is not a number")
+        }
+        let die = try #require(object["die_at_solidification_c"] as? Double)
+        let substrate = try #require(object["substrate_at_solidification_c"] as? Double)
+        let strain = try #require(object["mismatch_strain_at_solidification_ppm"] as? Double)
+        // The built-in recipe: silicon 2.6 ppm/K on BT 15 ppm/K from 25 C.
+        #expect(abs(strain - (2.6 * (die - 25) - 15 * (substrate - 25))) < 0.01)
+        // The die is hotter than the substrate when the joints freeze: that is the method.
+        #expect(die > substrate)
+        let learned = try #require(object["wetted_conductance_learned_w_per_k"] as? Double)
+        #expect(learned > 0.1, "the observer learned a wetted conductance well above tip contact")
     }
 
     @Test("an aborted record names its reason and still parses")
