@@ -50,17 +50,20 @@ let package = Package(
         .target(name: "BondLinux", dependencies: ["BondBoard", "BondCore", "BondRuntime", "CSystem"]),
         // The bond record (JSON) and the tick log (CSV) that `sim` and `run` share.
         .target(name: "BondReport", dependencies: ["BondCore", "BondPlant"]),
+        // Identification (irbond calibrate): fits the machine model to the experiment's readings.
+        // Runs after the loop: may allocate; Embedded-compatible, no Foundation.
+        .target(name: "BondIdentify", dependencies: ["BondCore"]),
         // Host-side simulation runner and the control benchmark.
-        .target(name: "BondSim", dependencies: ["BondCore", "BondPlant", "BondBoard", "BondReport"]),
+        .target(name: "BondSim", dependencies: ["BondCore", "BondPlant", "BondBoard", "BondReport", "BondIdentify"]),
         .executableTarget(name: "irbond", dependencies: ["BondSim", "BondReport", "BondCore", "BondPlant", "BondBoard", "BondBench",
-                                                         "BondRuntime", "BondLinux", "TOML", "BondConfig"]),
+                                                         "BondRuntime", "BondLinux", "TOML", "BondConfig", "BondIdentify"]),
         .testTarget(name: "BondCoreTests", dependencies: ["BondCore"]),
         .testTarget(name: "BondPlantTests", dependencies: ["BondPlant", "BondCore"]),
-        .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondReport", "BondCore", "BondPlant"]),
+        .testTarget(name: "BondSimTests", dependencies: ["BondSim", "BondReport", "BondCore", "BondPlant", "BondIdentify"]),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "BondConfigTests", dependencies: ["BondConfig", "BondCore", "BondSim", "BondBoard", "BondBench", "BondPlant"]),
         .testTarget(name: "BondBoardTests", dependencies: ["BondBoard", "BondBench", "BondCore", "BondPlant"]),
-        .testTarget(name: "BondRuntimeTests", dependencies: ["BondRuntime", "BondBench", "BondBoard", "BondCore", "BondPlant",
+        .testTarget(name: "BondRuntimeTests", dependencies: ["BondRuntime", "BondBench", "BondBoard", "BondCore", "BondPlant", "BondSim",
                                                              "BondConfig", "BondReport"]),
         .testTarget(name: "BondLinuxTests", dependencies: ["BondLinux", "BondRuntime", "BondCore"]),
     ]

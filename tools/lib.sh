@@ -120,3 +120,16 @@ release_binary() {
     swift build -c release --product irbond >&2 || return
     echo "$(swift build -c release --show-bin-path)/irbond"
 }
+
+# The bench board's machine model, calibrated once on its [plant] in the simulator and cached:
+# `irbond run` runs only on a model (docs/control.md). Prints the model file's path.
+#   bench_model BIN [RECIPE]
+bench_model() {
+    local bin=$1 recipe=${2:-Board/recipes/bench-short.toml} model=.build/bench-model.toml
+    mkdir -p .build
+    if [ ! -s "$model" ] || [ "$bin" -nt "$model" ] || [ Board/bench/board.toml -nt "$model" ]; then
+        "$bin" calibrate --board Board/bench/board.toml --recipe "$recipe" --simulate --quiet --model-out "$model" >&2 \
+            || { echo "irbond: calibrating the bench board failed" >&2; return 1; }
+    fi
+    echo "$model"
+}

@@ -120,9 +120,13 @@ public struct BoardIO<Backend: BoardBackend>: SensorBank, OutputBank {
         let estop = input(.emergencyStop, failSafe: true, now)
         let sealed = input(.filmSeal, failSafe: false, now)
         let flow = input(.chillerFlow, failSafe: false, now)
+        // A conversion seen now finished somewhere since the last poll: half a tick ago on average.
+        let halfTick = 0.5 * hardware.loopPeriodSeconds
         return SensorFrame(dieCelsius: dieReading, substrateCelsius: substrateReading, chuckCelsius: chuckReading,
                            pressureTorr: adc.pressure, oxygenFraction: adc.oxygen,
-                           inputs: DigitalInputs(emergencyStopPressed: estop, filmSealed: sealed, chillerFlowOK: flow))
+                           inputs: DigitalInputs(emergencyStopPressed: estop, filmSealed: sealed, chillerFlowOK: flow),
+                           dieAgeSeconds: now - die.lastUpdateSeconds + halfTick,
+                           substrateAgeSeconds: now - substrate.lastUpdateSeconds + halfTick)
     }
 
     public mutating func apply(_ command: OutputCommand, atSeconds now: Double) {

@@ -89,6 +89,16 @@ struct Section {
         return number
     }
 
+    /// A number in `range`, or nil when the key is absent (an optional figure).
+    mutating func optionalDouble(_ key: String, _ range: ClosedRange<Double>, unit: String,
+                                 _ d: inout ConfigDiagnostics) -> Double? {
+        guard table[key] != nil else {
+            used.append(key)
+            return nil
+        }
+        return double(key, range, unit: unit, &d)
+    }
+
     mutating func integer(_ key: String, _ range: ClosedRange<Int>, default fallback: Int? = nil,
                           _ d: inout ConfigDiagnostics) -> Int {
         guard let v = value(key) else {

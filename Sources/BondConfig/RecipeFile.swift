@@ -41,11 +41,15 @@ public func loadRecipe(text: String, file: String, limits: MachineLimits = Machi
     }
 
     var substrate = Recipe.Substrate(tgCelsius: 0, tgMarginCelsius: 0, chuckSetpointCelsius: 0)
+    var substrateCTE: Double? = nil
+    var strainReference = 25.0
     if var s = top.section("substrate", &d) {
         _ = s.string("name", default: "", &d)
         substrate.tgCelsius = s.double("tg_c", 50...450, unit: "C", &d)
         substrate.tgMarginCelsius = s.double("tg_margin_c", 0...100, unit: "C", &d)
         substrate.chuckSetpointCelsius = s.double("chuck_setpoint_c", 5...150, unit: "C", &d)
+        substrateCTE = s.optionalDouble("cte_ppm_per_k", 0...200, unit: "ppm/K", &d)
+        strainReference = s.double("strain_reference_c", -60...100, unit: "C", default: 25, &d)
         if substrate.chuckSetpointCelsius >= substrate.tgCelsius - substrate.tgMarginCelsius {
             d.add(s.position("chuck_setpoint_c"), s.keyPath("chuck_setpoint_c"),
                   "chuck setpoint must be below Tg - margin (" + describe(substrate.tgCelsius - substrate.tgMarginCelsius) + " C)")
@@ -100,9 +104,11 @@ public func loadRecipe(text: String, file: String, limits: MachineLimits = Machi
 
     // The die's own rating, read before the profile so the peak can be checked against it.
     var dieMaximumCelsius: Double? = nil
+    var dieCTE: Double? = nil
     if var s = top.section("die", optional: true, &d) {
         _ = s.string("name", default: "", &d)
-        dieMaximumCelsius = s.double("absolute_max_c", 100...600, unit: "C", &d)
+        dieMaximumCelsius = s.optionalDouble("absolute_max_c", 100...600, unit: "C", &d)
+        dieCTE = s.optionalDouble("cte_ppm_per_k", 0...100, unit: "ppm/K", &d)
         s.rejectUnknownKeys(&d)
     }
     let dieTrip = min(dieMaximumCelsius ?? limits.dieAbsoluteMaxCelsius, limits.dieAbsoluteMaxCelsius)
@@ -179,12 +185,24 @@ public func loadRecipe(text: String, file: String, limits: MachineLimits = Machi
     }
     checkStepOrder(&top, hasEncapsulation: encapsulation != nil, hasLeadForming: leadForming != nil, &d)
     top.rejectUnknownKeys(&d)
+    // The mismatch strain needs both expansion coefficients: one alone is a half-written figure.
+    if (dieCTE == nil) != (substrateCTE == nil) {
+        let (table, key) = dieCTE == nil ? ("die", "cte_ppm_per_k") : ("substrate", "cte_ppm_per_k")
+        d.add(root.position(of: table == "die" ? "substrate" : "die") ?? root.position, table + "." + key,
+              "missing: the mismatch strain needs both [die] and [substrate] cte_ppm_per_k")
+    }
 
     guard d.errors.isEmpty else { return .failure(ConfigFailure(errors: d.sortedErrors)) }
     let recipe = Recipe(alloy: alloy, substrate: substrate, differential: differential, atmosphere: atmosphere,
                         profile: profile, encapsulation: encapsulation, leadForming: leadForming,
                         dieMaximumCelsius: dieMaximumCelsius)
-    var loaded = LoadedRecipe(name: name, recipe: recipe)
+    var withStrain = recipe
+    if let dieCTE, let substrateCTE {
+        withStrain.expansion = Recipe.Expansion(dieCTEPartsPerMillionPerKelvin: dieCTE,
+                                                substrateCTEPartsPerMillionPerKelvin: substrateCTE,
+                                                referenceCelsius: strainReference)
+    }
+    var loaded = LoadedRecipe(name: name, recipe: withStrain)
     loaded.encapsulationPosition = root.position(of: "encapsulation")
     loaded.leadFormingPosition = root.position(of: "lead_forming")
     return .success(loaded)

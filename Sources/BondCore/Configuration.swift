@@ -61,51 +61,14 @@ public struct SafetySettings: Equatable, Sendable {
     }
 }
 
-/// The controller's own estimate of the die's heat balance, used for feedforward. It need not
-/// be exact: the PID removes what it gets wrong. Derivation in docs/control.md.
-public struct DieThermalEstimate: Equatable, Sendable {
-    /// Heat capacity of die plus solder, J/K.
-    public var heatCapacityJoulesPerKelvin: Double
-    /// Die-to-substrate conductance before the bumps wet (tip contact), W/K.
-    public var tipContactWattsPerKelvin: Double
-    /// Die-to-substrate conductance once the joints have wetted, W/K.
-    public var wettedWattsPerKelvin: Double
-    /// Power absorbed by the die at full lamp duty, W.
-    public var lampAbsorbedWattsAtFullDuty: Double
-    /// Time for the joints to go from tip contact to fully wetted once liquidus is reached, s.
-    public var wettingSeconds: Double
-    /// Power absorbed by the substrate (exposed ring, light through the die) at full lamp duty, W.
-    public var lampAbsorbedSubstrateWattsAtFullDuty: Double
-    /// Substrate bond region to chuck conductance, W/K.
-    public var substrateToChuckWattsPerKelvin: Double
-    /// Die losses to the surroundings (radiation through the film, film convection), linearised, W/K.
-    public var lossWattsPerKelvin: Double
-    /// Temperature the losses go to, C.
-    public var surroundingsCelsius: Double
-
-    public init(heatCapacityJoulesPerKelvin: Double = 0.13, tipContactWattsPerKelvin: Double = 0.06,
-                wettedWattsPerKelvin: Double = 0.25, lampAbsorbedWattsAtFullDuty: Double = 36,
-                wettingSeconds: Double = 3,
-                lampAbsorbedSubstrateWattsAtFullDuty: Double = 19, substrateToChuckWattsPerKelvin: Double = 0.3,
-                lossWattsPerKelvin: Double = 0.0015, surroundingsCelsius: Double = 22) {
-        self.lampAbsorbedSubstrateWattsAtFullDuty = lampAbsorbedSubstrateWattsAtFullDuty
-        self.substrateToChuckWattsPerKelvin = substrateToChuckWattsPerKelvin
-        self.heatCapacityJoulesPerKelvin = heatCapacityJoulesPerKelvin
-        self.tipContactWattsPerKelvin = tipContactWattsPerKelvin
-        self.wettedWattsPerKelvin = wettedWattsPerKelvin
-        self.lampAbsorbedWattsAtFullDuty = lampAbsorbedWattsAtFullDuty
-        self.wettingSeconds = wettingSeconds
-        self.lossWattsPerKelvin = lossWattsPerKelvin
-        self.surroundingsCelsius = surroundingsCelsius
-    }
-}
-
 /// Which control strategy drives the lamp and the chiller.
 public enum ControlStrategy: Equatable, Sendable {
-    /// irbond: die PID with model feedforward, dT and Tg overrides, chiller driven by the constraints.
+    /// irbond: loops on the observer's estimates, model feedforward and model-derived gains,
+    /// dT and Tg override control, chiller driven by the constraints.
     case constrained
-    /// The baseline of common reflow controllers, kept for the benchmark: one PID on die
-    /// temperature driving the lamp, no feedforward, chiller at a fixed duty, no constraints.
+    /// The baseline of common reflow controllers, kept for the benchmarks: one PID on the
+    /// measured die driving the lamp (`ControlTuning.baselineDie`), no feedforward, chiller at a
+    /// fixed duty, no constraints.
     case singleLoopBaseline(chillerDutyFraction: Double)
     /// Baseline of the machine benchmark: Klipper's heater PID (KlipperPID.swift), gains from a relay test.
     case klipperPID(KlipperPIDSettings)
@@ -113,50 +76,46 @@ public enum ControlStrategy: Equatable, Sendable {
     case marlinMPC(MarlinMPCModel)
 }
 
+/// What the controller is told beyond the model: one aggressiveness setting, the guard bands
+/// of its limiters, and the few loops the model does not cover (the chuck's chiller).
 public struct ControlTuning: Equatable, Sendable {
     public var strategy: ControlStrategy
-    public var die: PIDGains
+    /// SIMC's tau_c / theta for every lamp loop (docs/control.md, "Tuning"): 1 is tight, 2
+    /// smooth. The only knob; the gains themselves come from the model.
+    public var aggressiveness: Double
+    /// The chuck's chiller PI: the chuck and coolant move over minutes and are not identified.
     public var chuck: PIDGains
-    /// Lamp override towards dT_min + guard (raises the lamp when dT falls).
-    public var differentialMinLamp: PIDGains
-    /// Lamp override towards dT_max - guard (lowers the lamp when dT grows).
-    public var differentialMaxLamp: PIDGains
     /// Chiller override towards dT_min + 2 x guard (cools the substrate before the lamp has to act).
     public var differentialChiller: PIDGains
-    /// Lamp limiter that keeps the substrate `substrateTgGuardCelsius` below Tg.
-    public var substrateTgLamp: PIDGains
     /// Distance inside the dT window at which the overrides aim, C.
-    /// Die loop gains multiply by this once the joints have wetted: the die's short-term gain
-    /// falls about four-fold (tip contact ~600 C per unit duty, wetted ~144), see docs/control.md.
-    public var wettedDieGainScale: Double
     public var differentialGuardCelsius: Double
+    /// Distance below Tg at which the substrate limiter aims, C.
     public var substrateTgGuardCelsius: Double
-    public var dieEstimate: DieThermalEstimate
+    /// The baseline's die PID (`singleLoopBaseline` only).
+    public var baselineDie: PIDGains
+    public var observer: ObserverTuning
 
-    public init(strategy: ControlStrategy = .constrained,
-                die: PIDGains = PIDGains(proportional: 0.006, integralPerSecond: 0.003,
-                                         derivativeSeconds: 0.0018, derivativeFilterSeconds: 0.15),
+    public init(strategy: ControlStrategy = .constrained, aggressiveness: Double = 1.5,
                 chuck: PIDGains = PIDGains(proportional: 0.3, integralPerSecond: 0.01),
-                differentialMinLamp: PIDGains = PIDGains(proportional: 0.01, integralPerSecond: 0.01),
-                differentialMaxLamp: PIDGains = PIDGains(proportional: 0.01, integralPerSecond: 0.01),
                 differentialChiller: PIDGains = PIDGains(proportional: 0.2, integralPerSecond: 0.05),
-                substrateTgLamp: PIDGains = PIDGains(proportional: 0.03, integralPerSecond: 0.02),
-                wettedDieGainScale: Double = 2,
-                differentialGuardCelsius: Double = 3, substrateTgGuardCelsius: Double = 8,
-                dieEstimate: DieThermalEstimate = DieThermalEstimate()) {
+                differentialGuardCelsius: Double = 3, substrateTgGuardCelsius: Double = 5,
+                baselineDie: PIDGains = PIDGains(proportional: 0.006, integralPerSecond: 0.003,
+                                                 derivativeSeconds: 0.0018, derivativeFilterSeconds: 0.15),
+                observer: ObserverTuning = ObserverTuning()) {
+        precondition(ControlTuning.aggressivenessRange.contains(aggressiveness), "aggressiveness must be 0.5...5")
         self.strategy = strategy
-        self.die = die
+        self.aggressiveness = aggressiveness
         self.chuck = chuck
-        self.differentialMinLamp = differentialMinLamp
-        self.differentialMaxLamp = differentialMaxLamp
         self.differentialChiller = differentialChiller
-        self.substrateTgLamp = substrateTgLamp
-        precondition(wettedDieGainScale > 0 && wettedDieGainScale <= 10, "wetted gain scale must be in (0, 10]")
-        self.wettedDieGainScale = wettedDieGainScale
         self.differentialGuardCelsius = differentialGuardCelsius
         self.substrateTgGuardCelsius = substrateTgGuardCelsius
-        self.dieEstimate = dieEstimate
+        self.baselineDie = baselineDie
+        self.observer = observer
     }
+
+    /// Allowed aggressiveness (tau_c / theta): below 0.5 the loops ring on a plant 30 % off its
+    /// model, above 5 they are too slow to hold a ramp.
+    public static let aggressivenessRange: ClosedRange<Double> = 0.5...5
 }
 
 /// Everything the controller is configured with, fixed for one cycle.
@@ -170,16 +129,27 @@ public struct ControllerConfiguration: Equatable, Sendable {
     public var safety: SafetySettings
     public var tuning: ControlTuning
     public var recipe: Recipe
+    /// The machine as identified by `irbond calibrate`: the controller's only knowledge of it.
+    /// Required by irbond's strategy; the single-loop baseline runs without one.
+    public var model: MachineModel?
+    /// Set for `irbond calibrate`: the cycle runs the identification experiment instead of the
+    /// bonding steps (and needs no model: it is there to make one).
+    public var identification: IdentificationPlan?
 
     public init(loopPeriodSeconds: Double = 0.05, limits: MachineLimits = MachineLimits(),
                 safety: SafetySettings = SafetySettings(), tuning: ControlTuning = ControlTuning(),
-                recipe: Recipe = .sac305OnBT) {
+                recipe: Recipe = .sac305OnBT, model: MachineModel?, identification: IdentificationPlan? = nil) {
         precondition(ControllerConfiguration.loopPeriodRangeSeconds.contains(loopPeriodSeconds),
                      "loop period out of range (ControllerConfiguration.loopPeriodRangeSeconds)")
+        if case .constrained = tuning.strategy, identification == nil {
+            precondition(model?.isPlausible ?? false, "irbond's controller needs a plausible machine model")
+        }
+        self.identification = identification
         self.loopPeriodSeconds = loopPeriodSeconds
         self.limits = limits
         self.safety = safety
         self.tuning = tuning
         self.recipe = recipe
+        self.model = model
     }
 }

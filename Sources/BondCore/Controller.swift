@@ -19,12 +19,21 @@ public struct TickReport: Equatable, Sendable {
     public var lampFeedforwardDutyFraction: Double = 0
     public var solderLiquid = false
     public var tripped = false
+    /// The observer's estimate of the true temperatures (invalid without a model).
+    public var estimate = ThermalEstimate()
+    /// Age of this tick's die and substrate readings (docs/control.md, "The observer").
+    public var dieAgeSeconds = 0.0
+    public var substrateAgeSeconds = 0.0
 
     public init() {}
 
     init(timeSeconds: Double, step: StepKind?, values: ProcessValues, dieSetpointCelsius: Double?,
          chuckSetpointCelsius: Double, command: OutputCommand, lampSource: LampSource,
-         lampFeedforwardDutyFraction: Double, solderLiquid: Bool, tripped: Bool) {
+         lampFeedforwardDutyFraction: Double, solderLiquid: Bool, tripped: Bool, estimate: ThermalEstimate,
+         dieAgeSeconds: Double, substrateAgeSeconds: Double) {
+        self.estimate = estimate
+        self.dieAgeSeconds = dieAgeSeconds
+        self.substrateAgeSeconds = substrateAgeSeconds
         self.timeSeconds = timeSeconds
         self.step = step
         self.values = values
@@ -43,16 +52,27 @@ public struct BondController: Sendable {
     public private(set) var sequencer: Sequencer
     public private(set) var control: ThermalControl
     public private(set) var supervisor: SafetySupervisor
+    /// The observer over the machine model (nil for the model-free baseline).
+    public private(set) var observer: ThermalObserver?
     public private(set) var values = ProcessValues()
     public private(set) var statistics = CycleStatistics()
     public private(set) var lastReport = TickReport()
+    /// The outputs applied last tick: the observer predicts over the period with them.
+    private var lastApplied = OutputCommand.safe
 
     public init(configuration: ControllerConfiguration) {
         self.configuration = configuration
-        sequencer = Sequencer(recipe: configuration.recipe, ambientPressureTorr: configuration.limits.ambientPressureTorr)
-        control = ThermalControl(tuning: configuration.tuning, recipe: configuration.recipe)
-        supervisor = SafetySupervisor(settings: configuration.safety, limits: configuration.limits,
-                                      recipe: configuration.recipe)
+        let r = configuration.recipe
+        sequencer = Sequencer(recipe: r, ambientPressureTorr: configuration.limits.ambientPressureTorr,
+                              identification: configuration.identification)
+        control = ThermalControl(tuning: configuration.tuning, recipe: r, model: configuration.model,
+                                 stepSeconds: configuration.loopPeriodSeconds)
+        supervisor = SafetySupervisor(settings: configuration.safety, limits: configuration.limits, recipe: r)
+        if case .constrained = configuration.tuning.strategy, let model = configuration.model {
+            observer = ThermalObserver(model: model, tuning: configuration.tuning.observer,
+                                       stepSeconds: configuration.loopPeriodSeconds,
+                                       solidusCelsius: r.alloy.solidusCelsius, liquidusCelsius: r.alloy.liquidusCelsius)
+        }
     }
 
     public var phase: CyclePhase { sequencer.phase }
@@ -104,17 +124,39 @@ public struct BondController: Sendable {
     }
 
     /// The pure part of the tick: a frame in, the outputs to apply out.
+    /// Not inlined: every board (simulator, model plant, bench, Linux) calls this one copy, which
+    /// keeps the release binary small.
+    @inline(never)
     public mutating func step(frame: SensorFrame, nowSeconds: Double) -> OutputCommand {
         let period = configuration.loopPeriodSeconds
         values.update(with: frame)
+        if observer != nil, let chuck = values.chuckCelsius {
+            observer!.update(frame: frame, appliedLampDutyFraction: lastApplied.lampDutyFraction, chuckCelsius: chuck,
+                             nowSeconds: nowSeconds)
+        }
+        let estimate = observer?.estimate ?? ThermalEstimate()
 
         let profileSetpoint: Double? = control.lampActive ? control.setpoint.celsius : nil
-        let demand = sequencer.update(values: values, dieSetpointCelsius: profileSetpoint, nowSeconds: nowSeconds)
+        let demand = sequencer.update(values: values, estimate: estimate, dieSetpointCelsius: profileSetpoint,
+                                      nowSeconds: nowSeconds)
         if case .aborted(let reason) = sequencer.phase { supervisor.latch(reason, atSeconds: nowSeconds) }
 
-        let control = self.control.update(demand: demand, values: values,
-                                          constraintActive: sequencer.solderLiquid,
-                                          jointsWetted: sequencer.solderHasMelted, stepSeconds: period)
+        var control = self.control.update(demand: demand, estimate: estimate, values: values,
+                                          constraintActive: sequencer.solderLiquid)
+        if let duty = demand.identificationLampDutyFraction {
+            control.lampDutyFraction = duty
+            control.lampSource = .identification
+        }
+        if let shortfall = control.shortfall, sequencer.phase == .running {
+            // The machine cannot do what the recipe asks: end the cycle with that reason (never
+            // mistaken for a broken lamp or a thermocouple off the die).
+            let reason: AbortReason
+            switch shortfall {
+            case .lampSaturated(let celsius): reason = .lampSaturated(shortfallCelsius: celsius)
+            case .substrateTgLimit(let celsius): reason = .peakUnreachableBelowTg(shortfallCelsius: celsius)
+            }
+            abortCycle(atSeconds: nowSeconds, reason: reason)
+        }
         let currentStep = sequencer.step
         let dieSetpoint: Double? = demand.dieTargetCelsius == nil ? nil : self.control.setpoint.celsius
         let proposed = OutputCommand(
@@ -135,14 +177,16 @@ public struct BondController: Sendable {
         }
 
         if sequencer.phase == .running || applied.lampDutyFraction > 0 {
-            statistics.update(values: values, applied: applied, step: currentStep, solderLiquid: sequencer.solderLiquid,
-                              recipe: configuration.recipe, stepSeconds: period)
+            statistics.update(values: values, estimate: estimate, applied: applied, step: currentStep,
+                              solderLiquid: sequencer.solderLiquid, recipe: configuration.recipe, stepSeconds: period)
         }
+        lastApplied = applied
         lastReport = TickReport(timeSeconds: nowSeconds, step: currentStep, values: values,
                                 dieSetpointCelsius: dieSetpoint, chuckSetpointCelsius: demand.chuckSetpointCelsius,
                                 command: applied, lampSource: applied.lampDutyFraction > 0 ? control.lampSource : .off,
                                 lampFeedforwardDutyFraction: control.feedforwardDutyFraction,
-                                solderLiquid: sequencer.solderLiquid, tripped: supervisor.trip != nil)
+                                solderLiquid: sequencer.solderLiquid, tripped: supervisor.trip != nil, estimate: estimate,
+                                dieAgeSeconds: frame.dieAgeSeconds, substrateAgeSeconds: frame.substrateAgeSeconds)
         return applied
     }
 }

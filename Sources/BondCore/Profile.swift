@@ -23,12 +23,22 @@ public struct SetpointGenerator: Equatable, Sendable {
     public static let minimumLandingRateCelsiusPerSecond = 0.2
 
     /// Moves towards `targetCelsius` at no more than `rateCelsiusPerSecond`, landing softly.
-    public mutating func advance(towards targetCelsius: Double, rateCelsiusPerSecond: Double, stepSeconds: Double) {
+    /// - Parameter holdback: when given, the setpoint slows while the die (`dieCelsius`) trails
+    ///   it in the direction of travel by more than `holdbackCelsius`, and stops at twice that
+    ///   (a ramp holdback, as reflow controllers do, but proportional so the slope stays smooth):
+    ///   a die held back by melting solder or a weak lamp then never leaves the setpoint far
+    ///   ahead, so nothing winds up and the landing stays soft.
+    public mutating func advance(towards targetCelsius: Double, rateCelsiusPerSecond: Double, stepSeconds: Double,
+                                 dieCelsius: Double? = nil, holdbackCelsius: Double = 0) {
         precondition(rateCelsiusPerSecond > 0 && stepSeconds > 0, "ramp rate and step must be positive")
         let distance = targetCelsius > celsius ? targetCelsius - celsius : celsius - targetCelsius
         let landingRate = max(distance / SetpointGenerator.softLandingSeconds,
                               SetpointGenerator.minimumLandingRateCelsiusPerSecond)
-        let rate = min(rateCelsiusPerSecond, landingRate)
+        var rate = min(rateCelsiusPerSecond, landingRate)
+        if let die = dieCelsius, holdbackCelsius > 0 {
+            let trailing = targetCelsius > celsius ? celsius - die : die - celsius
+            rate *= clamped((2 * holdbackCelsius - trailing) / holdbackCelsius, 0, 1)
+        }
         let next = approach(celsius, targetCelsius, maxStep: rate * stepSeconds)
         slopeCelsiusPerSecond = (next - celsius) / stepSeconds
         celsius = next

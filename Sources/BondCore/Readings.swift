@@ -65,15 +65,23 @@ public struct SensorFrame: Equatable, Sendable {
     /// O2 volume fraction of the working-space gas (0...1). pO2 = fraction x pressure.
     public var oxygenFraction: Reading
     public var inputs: DigitalInputs
+    /// How old the die and substrate thermocouple readings are: the time since their converter
+    /// finished the conversion they report (the observer places each reading at its own time;
+    /// converters run asynchronously to the loop). 0 when the board cannot tell.
+    public var dieAgeSeconds: Double
+    public var substrateAgeSeconds: Double
 
     public init(dieCelsius: Reading, substrateCelsius: Reading, chuckCelsius: Reading,
-                pressureTorr: Reading, oxygenFraction: Reading, inputs: DigitalInputs) {
+                pressureTorr: Reading, oxygenFraction: Reading, inputs: DigitalInputs,
+                dieAgeSeconds: Double = 0, substrateAgeSeconds: Double = 0) {
         self.dieCelsius = dieCelsius
         self.substrateCelsius = substrateCelsius
         self.chuckCelsius = chuckCelsius
         self.pressureTorr = pressureTorr
         self.oxygenFraction = oxygenFraction
         self.inputs = inputs
+        self.dieAgeSeconds = dieAgeSeconds
+        self.substrateAgeSeconds = substrateAgeSeconds
     }
 
     public func reading(_ channel: SensorChannel) -> Reading {

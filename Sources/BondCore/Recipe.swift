@@ -175,11 +175,35 @@ public struct Recipe: Equatable, Sendable {
     /// gives one. The supervisor trips at the lower of this and the board's die maximum.
     public var dieMaximumCelsius: Double?
 
+    /// In-plane expansion of die and substrate, for the record's mismatch strain at
+    /// solidification: alpha_die (T_die - T_ref) - alpha_sub (T_sub - T_ref), in ppm.
+    public struct Expansion: Equatable, Sendable {
+        public var dieCTEPartsPerMillionPerKelvin: Double
+        public var substrateCTEPartsPerMillionPerKelvin: Double
+        /// Where both are unstrained (assembled at room temperature), C.
+        public var referenceCelsius: Double
+
+        public init(dieCTEPartsPerMillionPerKelvin: Double, substrateCTEPartsPerMillionPerKelvin: Double,
+                    referenceCelsius: Double) {
+            self.dieCTEPartsPerMillionPerKelvin = dieCTEPartsPerMillionPerKelvin
+            self.substrateCTEPartsPerMillionPerKelvin = substrateCTEPartsPerMillionPerKelvin
+            self.referenceCelsius = referenceCelsius
+        }
+
+        /// The mismatch strain, ppm, at a die and substrate temperature.
+        public func mismatchStrainPartsPerMillion(dieCelsius: Double, substrateCelsius: Double) -> Double {
+            dieCTEPartsPerMillionPerKelvin * (dieCelsius - referenceCelsius)
+                - substrateCTEPartsPerMillionPerKelvin * (substrateCelsius - referenceCelsius)
+        }
+    }
+    public var expansion: Expansion? = nil
+
     public init(alloy: Alloy, substrate: Substrate, differential: Differential,
                 atmosphere: Atmosphere, profile: Profile,
                 encapsulation: Encapsulation? = nil, leadForming: LeadForming? = nil,
-                dieMaximumCelsius: Double? = nil) {
+                dieMaximumCelsius: Double? = nil, expansion: Expansion? = nil) {
         self.dieMaximumCelsius = dieMaximumCelsius
+        self.expansion = expansion
         self.alloy = alloy
         self.substrate = substrate
         self.differential = differential
@@ -213,7 +237,8 @@ public struct Recipe: Equatable, Sendable {
             timeAboveLiquidusMinSeconds: 20, timeAboveLiquidusTargetSeconds: 35,
             timeAboveLiquidusMaxSeconds: 60, reflowTimeoutSeconds: 90,
             coolRateCelsiusPerSecond: 4, coolEndCelsius: 150, coolTimeoutSeconds: 90),
-        dieMaximumCelsius: 300)
+        dieMaximumCelsius: 300,
+        expansion: Expansion(dieCTEPartsPerMillionPerKelvin: 2.6, substrateCTEPartsPerMillionPerKelvin: 15, referenceCelsius: 25))
 
     /// The die temperature at which the supervisor trips on this machine.
     public func dieTripCelsius(machine limits: MachineLimits) -> Double {

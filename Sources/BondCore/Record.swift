@@ -16,10 +16,41 @@ public struct CycleStatistics: Equatable, Sendable {
     public var oxygenPartialPressureMaxWhileHeatingTorr: Double? = nil
     public var heatingSeconds: Double = 0
 
+    // The observer's estimates of the true values (nil without a model), beside the measured
+    // ones: a lagging thermocouple under-reads a fast peak.
+    public var estimatedDiePeakCelsius: Double? = nil
+    public var estimatedSubstrateMaxCelsius: Double? = nil
+    /// The solder joints (what bonds): their peak and their time at or above liquidus.
+    public var jointPeakCelsius: Double? = nil
+    public var jointTimeAboveLiquidusSeconds: Double = 0
+    public var estimatedDifferentialMinWhileLiquidCelsius: Double? = nil
+    public var estimatedDifferentialMaxWhileLiquidCelsius: Double? = nil
+    /// The observer's highest die-substrate conductance: the wetted joints' value it learned.
+    public var estimatedConductanceMaxWattsPerKelvin: Double? = nil
+    /// Highest lamp duty while the solder was liquid: the headroom the machine had.
+    public var lampDutyMaxWhileLiquid: Double? = nil
+
     public init() {}
 
-    public mutating func update(values: ProcessValues, applied: OutputCommand, step: StepKind?, solderLiquid: Bool,
-                                recipe: Recipe, stepSeconds: Double) {
+    public mutating func update(values: ProcessValues, estimate: ThermalEstimate = ThermalEstimate(), applied: OutputCommand,
+                                step: StepKind?, solderLiquid: Bool, recipe: Recipe, stepSeconds: Double) {
+        if estimate.valid {
+            estimatedDiePeakCelsius = max(estimatedDiePeakCelsius ?? estimate.dieCelsius, estimate.dieCelsius)
+            estimatedSubstrateMaxCelsius = max(estimatedSubstrateMaxCelsius ?? estimate.substrateCelsius,
+                                               estimate.substrateCelsius)
+            jointPeakCelsius = max(jointPeakCelsius ?? estimate.jointCelsius, estimate.jointCelsius)
+            estimatedConductanceMaxWattsPerKelvin = max(estimatedConductanceMaxWattsPerKelvin ?? estimate.conductanceWattsPerKelvin,
+                                                        estimate.conductanceWattsPerKelvin)
+            if estimate.jointCelsius >= recipe.alloy.liquidusCelsius { jointTimeAboveLiquidusSeconds += stepSeconds }
+            if solderLiquid {
+                let d = estimate.differentialCelsius
+                estimatedDifferentialMinWhileLiquidCelsius = min(estimatedDifferentialMinWhileLiquidCelsius ?? d, d)
+                estimatedDifferentialMaxWhileLiquidCelsius = max(estimatedDifferentialMaxWhileLiquidCelsius ?? d, d)
+            }
+        }
+        if solderLiquid {
+            lampDutyMaxWhileLiquid = max(lampDutyMaxWhileLiquid ?? applied.lampDutyFraction, applied.lampDutyFraction)
+        }
         if let die = values.dieCelsius {
             diePeakCelsius = max(diePeakCelsius ?? die, die)
             if die >= recipe.alloy.liquidusCelsius { timeAboveLiquidusSeconds += stepSeconds }
@@ -109,8 +140,15 @@ public struct CycleVerdict: Sendable {
         result = .pass
         let peak = r.profile.peakCelsius, tolerance = r.profile.peakToleranceCelsius
         add(.make("die_peak_c", s.diePeakCelsius, .within, peak - tolerance, peak + tolerance))
-        add(.make("time_above_liquidus_s", s.timeAboveLiquidusSeconds, .within,
-                  r.profile.timeAboveLiquidusMinSeconds, r.profile.timeAboveLiquidusMaxSeconds))
+        // Time above liquidus is judged on the joints where the observer estimates them (they are
+        // what bonds, and they run cooler than the die's back), else on the measured die.
+        if s.jointPeakCelsius != nil {
+            add(.make("joint_time_above_liquidus_s", s.jointTimeAboveLiquidusSeconds, .within,
+                      r.profile.timeAboveLiquidusMinSeconds, r.profile.timeAboveLiquidusMaxSeconds))
+        } else {
+            add(.make("time_above_liquidus_s", s.timeAboveLiquidusSeconds, .within,
+                      r.profile.timeAboveLiquidusMinSeconds, r.profile.timeAboveLiquidusMaxSeconds))
+        }
         add(.make("die_minus_substrate_min_while_liquid_c", s.differentialMinWhileLiquidCelsius, .atLeast,
                   r.differential.minCelsius))
         add(.make("die_minus_substrate_max_while_liquid_c", s.differentialMaxWhileLiquidCelsius, .atMost,
@@ -123,7 +161,8 @@ public struct CycleVerdict: Sendable {
                   r.atmosphere.o2PartialPressureLimitTorr))
         var done = 0
         for i in 0..<sequencer.stepCount where sequencer.steps[i].outcome == .done { done += 1 }
-        add(.make("steps_completed", Double(done), .atLeast, Double(Sequencer.expectedStepCount(r))))
+        add(.make("steps_completed", Double(done), .atLeast,
+                  Double(Sequencer.expectedStepCount(r, calibrating: sequencer.identification != nil))))
 
         switch sequencer.phase {
         case .aborted, .idle, .running: result = .aborted
@@ -141,9 +180,10 @@ public struct CycleVerdict: Sendable {
 
 extension Sequencer {
     /// Number of steps a complete cycle of `recipe` goes through.
-    public static func expectedStepCount(_ recipe: Recipe) -> Int {
+    public static func expectedStepCount(_ recipe: Recipe, calibrating: Bool = false) -> Int {
         // seal check, purge, pump-down, verify, preheat, ramp, reflow, cool, backfill, vent
         var count = 10
+        if calibrating { return 7 }  // seal check, purge, pump-down, verify, identify, backfill, vent
         if recipe.encapsulation != nil { count += 2 }
         if recipe.leadForming != nil { count += 2 }
         return count

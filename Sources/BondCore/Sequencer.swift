@@ -55,6 +55,8 @@ public struct SequencerDemand: Equatable, Sendable {
     public var encapsulantValveOpen = false
     public var securementReleased = false
     public var leadLiftRaised = false
+    /// During `identify`: the lamp duty the identification experiment sets (no die loop).
+    public var identificationLampDutyFraction: Double? = nil
 
     public init(chuckSetpointCelsius: Double) {
         self.chuckSetpointCelsius = chuckSetpointCelsius
@@ -80,21 +82,31 @@ public struct StepRecord: Equatable, Sendable {
 public struct Sequencer: Sendable {
     public let recipe: Recipe
     public let ambientPressureTorr: Double
+    /// Set for `irbond calibrate`: after the atmosphere is verified the experiment runs instead
+    /// of the bonding steps, then backfill and vent.
+    public private(set) var identification: IdentificationExperiment?
 
     public private(set) var phase: CyclePhase = .idle
     public private(set) var step: StepKind? = nil
     public private(set) var stepStartSeconds: Double = 0
     /// Steps entered so far, in order.
-    public private(set) var steps: InlineArray<14, StepRecord> =
+    public private(set) var steps: InlineArray<15, StepRecord> =
         InlineArray(repeating: StepRecord(kind: .sealCheck, startSeconds: 0, endSeconds: 0, outcome: .running))
     public private(set) var stepCount = 0
 
-    /// Solder state as judged from the measured die: liquid from liquidus until it reads
-    /// `solidifiedMarginCelsius` below the solidus again. The dT constraint holds meanwhile.
+    /// Solder state as judged from the joints (the observer's estimate; the measured die when
+    /// there is no model): liquid from liquidus until `solidifiedMarginCelsius` below the solidus
+    /// again. The dT constraint holds meanwhile.
     public private(set) var solderLiquid = false
     public private(set) var solderHasMelted = false
-    /// When the die first read liquidus.
+    /// When the joints first reached liquidus.
     public private(set) var liquidusReachedSeconds: Double? = nil
+    /// Time the joints have spent at or above liquidus so far.
+    public private(set) var jointSecondsAboveLiquidus = 0.0
+    /// The joint and die temperatures when the solder solidified again (the mismatch strain
+    /// is frozen in then), estimated where a model runs.
+    public private(set) var solidifiedDieCelsius: Double? = nil
+    public private(set) var solidifiedSubstrateCelsius: Double? = nil
 
     // Per-step working state.
     private var purgeCyclesDone = 0
@@ -106,14 +118,19 @@ public struct Sequencer: Sendable {
     private var profileStarted = false
     /// When the last lamp step ended.
     private var lampStepEndedSeconds: Double? = nil
+    private var lastUpdateSeconds = 0.0
+
+    /// The identification experiment's bound (its phases add up to about 50 s).
+    public static let identifyTimeoutSeconds = 90.0
 
     /// Time for a halogen filament to go dark after switch-off: its output falls with a ~0.4 s
     /// time constant, to below 1 % in about 2 s.
     public static let lampDarkSeconds = 2.5
 
-    public init(recipe: Recipe, ambientPressureTorr: Double) {
+    public init(recipe: Recipe, ambientPressureTorr: Double, identification: IdentificationPlan? = nil) {
         self.recipe = recipe
         self.ambientPressureTorr = ambientPressureTorr
+        self.identification = identification.map { IdentificationExperiment(plan: $0) }
     }
 
     public mutating func start(atSeconds nowSeconds: Double) {
@@ -137,9 +154,12 @@ public struct Sequencer: Sendable {
     /// - Parameter dieSetpointCelsius: where the die profile stands (control's setpoint last
     ///   tick), nil while the lamp is not following a profile. Profile steps end on it, so a
     ///   transient of the measured die cannot end a ramp early.
-    public mutating func update(values: ProcessValues, dieSetpointCelsius: Double? = nil,
-                                nowSeconds: Double) -> SequencerDemand {
-        trackSolder(values: values, nowSeconds: nowSeconds)
+    /// - Parameter estimate: the observer's estimate of the true temperatures; when valid, the
+    ///   solder state, the ramp's end and the cool's end are judged on it (the thermocouples lag).
+    public mutating func update(values: ProcessValues, estimate: ThermalEstimate = ThermalEstimate(),
+                                dieSetpointCelsius: Double? = nil, nowSeconds: Double) -> SequencerDemand {
+        defer { lastUpdateSeconds = nowSeconds }
+        trackSolder(values: values, estimate: estimate, nowSeconds: nowSeconds)
         guard phase == .running, let current = step else {
             return SequencerDemand(chuckSetpointCelsius: recipe.substrate.chuckSetpointCelsius)
         }
@@ -151,8 +171,8 @@ public struct Sequencer: Sendable {
         // The securement, once released, and the lift, once raised, stay so to the end.
         demand.securementReleased = stepIndex(of: .releaseSecurement) != nil
         demand.leadLiftRaised = stepIndex(of: .liftLeads) != nil
-        if let next = run(current, values: values, dieSetpointCelsius: dieSetpointCelsius, nowSeconds: nowSeconds,
-                          demand: &demand) {
+        if let next = run(current, values: values, estimate: estimate, dieSetpointCelsius: dieSetpointCelsius,
+                          nowSeconds: nowSeconds, demand: &demand) {
             advance(from: current, to: next, values: values, nowSeconds: nowSeconds)
         }
         return demand
@@ -162,9 +182,11 @@ public struct Sequencer: Sendable {
 
     /// Runs one step for one tick: fills in the demand, returns the next step when this one's
     /// exit condition holds (or `nil` to stay). `.some(nil)` ends the cycle.
-    private mutating func run(_ current: StepKind, values: ProcessValues, dieSetpointCelsius: Double?,
-                              nowSeconds: Double, demand: inout SequencerDemand) -> StepKind?? {
+    private mutating func run(_ current: StepKind, values: ProcessValues, estimate: ThermalEstimate,
+                              dieSetpointCelsius: Double?, nowSeconds: Double, demand: inout SequencerDemand) -> StepKind?? {
         let atmosphere = recipe.atmosphere
+        let dieNow: Double? = estimate.valid ? estimate.dieCelsius : values.dieCelsius
+        let jointNow: Double? = estimate.valid ? estimate.jointCelsius : values.dieCelsius
         let profile = recipe.profile
         let elapsed = nowSeconds - stepStartSeconds
         switch current {
@@ -222,11 +244,21 @@ public struct Sequencer: Sendable {
                 && pressure < ambientPressureTorr {
                 let since = settledSinceSeconds ?? nowSeconds
                 settledSinceSeconds = since
-                if nowSeconds - since >= atmosphere.verifySettleSeconds { return .some(.preheat) }
+                if nowSeconds - since >= atmosphere.verifySettleSeconds {
+                    return .some(identification == nil ? .preheat : .identify)
+                }
             } else {
                 settledSinceSeconds = nil
             }
             return nil
+
+        case .identify:
+            demand.vacuumValveOpen = true
+            guard identification != nil else { return .some(.backfill) }
+            demand.identificationLampDutyFraction = identification!.update(
+                dieCelsius: values.dieCelsius, substrateCelsius: values.substrateCelsius, nowSeconds: nowSeconds,
+                stepSeconds: max(nowSeconds - lastUpdateSeconds, 0))
+            return identification!.isDone ? .some(.backfill) : nil
 
         case .preheat:
             demand.vacuumValveOpen = true
@@ -240,7 +272,7 @@ public struct Sequencer: Sendable {
         case .ramp:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.peakCelsius, rate: profile.rampRateCelsiusPerSecond)
-            if profileReached(profile.peakCelsius, setpoint: dieSetpointCelsius), let die = values.dieCelsius,
+            if profileReached(profile.peakCelsius, setpoint: dieSetpointCelsius), let die = dieNow,
                die >= profile.peakCelsius - profile.peakToleranceCelsius {
                 return .some(.reflow)
             }
@@ -250,10 +282,12 @@ public struct Sequencer: Sendable {
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.peakCelsius, rate: profile.rampRateCelsiusPerSecond)
             // Leave the peak early enough that cooling back to liquidus lands on the target
-            // time above liquidus, counted from the measured crossing.
-            let coolingSeconds = (profile.peakCelsius - recipe.alloy.liquidusCelsius) / profile.coolRateCelsiusPerSecond
-            if let crossed = liquidusReachedSeconds,
-               nowSeconds - crossed >= profile.timeAboveLiquidusTargetSeconds - coolingSeconds {
+            // time above liquidus: the joints' time above it so far (they may dip back below it
+            // while they wet) plus the cooling still to come.
+            let coolingSeconds = max(0, (jointNow ?? profile.peakCelsius) - recipe.alloy.liquidusCelsius)
+                / profile.coolRateCelsiusPerSecond
+            if liquidusReachedSeconds != nil,
+               jointSecondsAboveLiquidus >= profile.timeAboveLiquidusTargetSeconds - coolingSeconds {
                 return .some(.cool)
             }
             return nil
@@ -261,7 +295,7 @@ public struct Sequencer: Sendable {
         case .cool:
             demand.vacuumValveOpen = true
             followProfile(&demand, target: profile.coolEndCelsius, rate: profile.coolRateCelsiusPerSecond)
-            if let die = values.dieCelsius, !solderLiquid, die <= profile.coolEndCelsius + 5 {
+            if let die = dieNow, !solderLiquid, die <= profile.coolEndCelsius + 5 {
                 return .some(.backfill)
             }
             return nil
@@ -273,7 +307,7 @@ public struct Sequencer: Sendable {
             }
             demand.nitrogenValveOpen = true
             if let pressure = values.pressureTorr, pressure >= atmosphere.backfillTorr {
-                return .some(recipe.encapsulation != nil ? .injectEncapsulant : .vent)
+                return .some(recipe.encapsulation != nil && identification == nil ? .injectEncapsulant : .vent)
             }
             return nil
 
@@ -292,7 +326,7 @@ public struct Sequencer: Sendable {
             guard lampDark(nowSeconds) else { return nil }
             demand.ventValveOpen = true
             if let pressure = values.pressureTorr, pressure >= ambientPressureTorr - 10 {
-                return .some(recipe.leadForming != nil ? .releaseSecurement : nil)
+                return .some(recipe.leadForming != nil && identification == nil ? .releaseSecurement : nil)
             }
             return nil
 
@@ -344,6 +378,7 @@ public struct Sequencer: Sendable {
         case .vent: return a.ventTimeoutSeconds
         case .releaseSecurement: return (recipe.leadForming?.releaseSeconds ?? 0) + 10
         case .liftLeads: return (recipe.leadForming?.liftSeconds ?? 0) + 10
+        case .identify: return Sequencer.identifyTimeoutSeconds
         }
     }
 
@@ -352,7 +387,7 @@ public struct Sequencer: Sendable {
     private func entryProblem(_ kind: StepKind, values: ProcessValues) -> Bool {
         let a = recipe.atmosphere
         switch kind {
-        case .preheat:
+        case .preheat, .identify:
             guard let pressure = values.pressureTorr, let pO2 = values.oxygenPartialPressureTorr else { return true }
             return pressure > a.verifyPressureMaxTorr || pO2 >= a.o2PartialPressureLimitTorr
         case .purge:
@@ -410,14 +445,17 @@ public struct Sequencer: Sendable {
         return nil
     }
 
-    private mutating func trackSolder(values: ProcessValues, nowSeconds: Double) {
-        guard let die = values.dieCelsius else { return }
-        if !solderLiquid && die >= recipe.alloy.liquidusCelsius {
+    private mutating func trackSolder(values: ProcessValues, estimate: ThermalEstimate, nowSeconds: Double) {
+        guard let joint = estimate.valid ? estimate.jointCelsius : values.dieCelsius else { return }
+        if joint >= recipe.alloy.liquidusCelsius && phase == .running { jointSecondsAboveLiquidus += max(0, nowSeconds - lastUpdateSeconds) }
+        if !solderLiquid && joint >= recipe.alloy.liquidusCelsius {
             solderLiquid = true
             solderHasMelted = true
             if liquidusReachedSeconds == nil { liquidusReachedSeconds = nowSeconds }
-        } else if solderLiquid && die <= recipe.alloy.solidusCelsius - recipe.alloy.solidifiedMarginCelsius {
+        } else if solderLiquid && joint <= recipe.alloy.solidusCelsius - recipe.alloy.solidifiedMarginCelsius {
             solderLiquid = false
+            solidifiedDieCelsius = estimate.valid ? estimate.dieCelsius : values.dieCelsius
+            solidifiedSubstrateCelsius = estimate.valid ? estimate.substrateCelsius : values.substrateCelsius
         }
     }
 }

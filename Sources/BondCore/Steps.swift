@@ -15,9 +15,12 @@ public enum StepKind: Int, Equatable, Sendable {
     case vent
     case releaseSecurement
     case liftLeads
+    /// `irbond calibrate` only: the identification experiment (Identification.swift) instead of
+    /// the bonding steps.
+    case identify
 
     /// Upper bound on steps in one cycle (each kind at most once).
-    public static let count = 14
+    public static let count = 15
 
     /// snake_case name used in the bond record and the log.
     public var name: StaticString {
@@ -36,13 +39,14 @@ public enum StepKind: Int, Equatable, Sendable {
         case .vent: return "vent"
         case .releaseSecurement: return "release_securement"
         case .liftLeads: return "lift_leads"
+        case .identify: return "identify"
         }
     }
 
     /// Steps in which the lamp may be on: only after pump-down and verification.
     public var allowsLamp: Bool {
         switch self {
-        case .preheat, .ramp, .reflow, .cool, .cure: return true
+        case .preheat, .ramp, .reflow, .cool, .cure, .identify: return true
         default: return false
         }
     }
@@ -51,7 +55,7 @@ public enum StepKind: Int, Equatable, Sendable {
     public var requiresSeal: Bool {
         switch self {
         case .purge, .pumpDown, .verifyAtmosphere, .preheat, .ramp, .reflow, .cool,
-             .backfill, .injectEncapsulant, .cure:
+             .backfill, .injectEncapsulant, .cure, .identify:
             return true
         default: return false
         }
@@ -96,6 +100,14 @@ public enum AbortReason: Equatable, Sendable {
     case loopOverrun
     /// The board's drivers could not drive an output line.
     case outputFault
+    /// The lamp at full power cannot bring the die to the profile's target on this machine:
+    /// the die would settle this far short, C.
+    case lampSaturated(shortfallCelsius: Double)
+    /// Keeping the substrate below Tg holds the die this far short of the target, C.
+    case peakUnreachableBelowTg(shortfallCelsius: Double)
+    /// Before the solder melted, the machine answered differently from its model by more than
+    /// the health check allows: recalibrate.
+    case modelMismatch
     /// The tick log could not be written (disk full, I/O error): the cycle's evidence would be
     /// lost, so the cycle ends in the safe state (docs/decisions.md).
     case logWriteFailed
@@ -124,6 +136,9 @@ public enum AbortReason: Equatable, Sendable {
         case .stopSignal: return "stop_signal"
         case .loopOverrun: return "loop_overrun"
         case .outputFault: return "output_fault"
+        case .lampSaturated: return "lamp_saturated"
+        case .peakUnreachableBelowTg: return "peak_unreachable_below_tg"
+        case .modelMismatch: return "model_mismatch"
         case .logWriteFailed: return "log_write_failed"
         case .recordWriteFailed: return "record_write_failed"
         }
@@ -151,6 +166,9 @@ public enum AbortReason: Equatable, Sendable {
         case .stopSignal: return "stop signal received (SIGINT, SIGTERM, SIGHUP, ...)"
         case .loopOverrun: return "control loop missed its deadline too many times in a row"
         case .outputFault: return "an output line could not be driven"
+        case .lampSaturated: return "the lamp at full power cannot bring the die to the target on this machine"
+        case .peakUnreachableBelowTg: return "the die cannot reach the target without the substrate reaching Tg"
+        case .modelMismatch: return "the machine no longer answers like its model (lamp or contact changed): recalibrate"
         case .logWriteFailed: return "the tick log could not be written (disk full or I/O error)"
         case .recordWriteFailed: return "the partial bond record could not be written (disk full or I/O error)"
         }

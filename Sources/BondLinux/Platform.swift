@@ -20,6 +20,17 @@ public enum MonotonicClock {
     }
 }
 
+/// The wall clock, for provenance lines (a model file's date) only.
+public enum WallClock {
+    /// Now, as ISO 8601 UTC ("2026-12-03T10:00:00Z"); "unknown" when the clock cannot be read.
+    public static func utcTimestamp() -> String {
+        var buffer = [CChar](repeating: 0, count: 32)
+        let n = buffer.withUnsafeMutableBufferPointer { irb_utc_timestamp($0.baseAddress, $0.count) }
+        guard n > 0 else { return "unknown" }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
 extension ShimClock {
     /// The loop's clock: CLOCK_MONOTONIC.
     public static var monotonic: ShimClock { ShimClock(now: irb_monotonic_ns, sleepUntil: irb_sleep_until_ns) }

@@ -41,6 +41,9 @@ public struct ThermocoupleModel: Equatable, Sendable {
         }
     }
 
+    /// Time since the conversion the reading reports.
+    func ageSeconds(nowSeconds: Double) -> Double { max(0, nowSeconds - lastConversionSeconds) }
+
     func reading(nowSeconds: Double, parameters p: PlantParameters) -> Reading {
         if nowSeconds - lastConversionSeconds > p.staleAfterConversions * conversionSeconds {
             return .stale

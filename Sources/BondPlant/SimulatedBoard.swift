@@ -60,7 +60,8 @@ public struct SimulatedBoard: SensorBank, OutputBank, Sendable {
             inputs: DigitalInputs(
                 emergencyStopPressed: FaultPlan.active(faults.emergencyStopAtSeconds, now),
                 filmSealed: !FaultPlan.active(faults.sealLostAtSeconds, now),
-                chillerFlowOK: !FaultPlan.active(faults.chillerFlowLostAtSeconds, now)))
+                chillerFlowOK: !FaultPlan.active(faults.chillerFlowLostAtSeconds, now)),
+            dieAgeSeconds: die.ageSeconds(nowSeconds: now), substrateAgeSeconds: substrate.ageSeconds(nowSeconds: now))
         if FaultPlan.active(faults.sensorFailureAtSeconds, now) {
             let failed: Reading
             switch faults.sensorFailure {

@@ -96,6 +96,23 @@ public func bondRecordJSON(controller c: BondController, context: RecordContext,
     add("o2_partial_pressure_max_while_heating_torr", jsonNumber(s.oxygenPartialPressureMaxWhileHeatingTorr))
     add("o2_partial_pressure_limit_torr", jsonNumber(r.atmosphere.o2PartialPressureLimitTorr))
     add("heating_s", jsonNumber(s.heatingSeconds))
+    // The observer's estimates of the true values (null without a model): docs/record.md.
+    add("die_peak_estimated_c", jsonNumber(s.estimatedDiePeakCelsius))
+    add("joint_peak_estimated_c", jsonNumber(s.jointPeakCelsius))
+    add("joint_time_above_liquidus_s", jsonNumber(s.jointPeakCelsius == nil ? nil : s.jointTimeAboveLiquidusSeconds))
+    add("substrate_max_estimated_c", jsonNumber(s.estimatedSubstrateMaxCelsius))
+    add("die_minus_substrate_min_while_liquid_estimated_c", jsonNumber(s.estimatedDifferentialMinWhileLiquidCelsius))
+    add("die_minus_substrate_max_while_liquid_estimated_c", jsonNumber(s.estimatedDifferentialMaxWhileLiquidCelsius))
+    add("lamp_duty_max_while_liquid", jsonNumber(s.lampDutyMaxWhileLiquid))
+    add("wetted_conductance_learned_w_per_k", jsonNumber(s.estimatedConductanceMaxWattsPerKelvin))
+    let solidifiedDie = c.sequencer.solidifiedDieCelsius, solidifiedSubstrate = c.sequencer.solidifiedSubstrateCelsius
+    add("die_at_solidification_c", jsonNumber(solidifiedDie))
+    add("substrate_at_solidification_c", jsonNumber(solidifiedSubstrate))
+    var strain: Double? = nil
+    if let e = r.expansion, let td = solidifiedDie, let ts = solidifiedSubstrate {
+        strain = e.mismatchStrainPartsPerMillion(dieCelsius: td, substrateCelsius: ts)
+    }
+    add("mismatch_strain_at_solidification_ppm", jsonNumber(strain))
 
     var steps: [String] = []
     for i in 0..<c.sequencer.stepCount {

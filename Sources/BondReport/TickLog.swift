@@ -8,7 +8,8 @@ public enum TickLog {
         + "solder_true_c,die_setpoint_c,chuck_setpoint_c,dt_c,lamp_duty,lamp_feedforward,lamp_source,lamp_output_true,chiller_duty,"
         + "master_relay,vacuum_valve,n2_valve,vent_valve,encapsulant_valve,securement_released,lead_lift,"
         + "pressure_torr,o2_fraction,po2_torr,pressure_true_torr,po2_true_torr,solder_liquid,tripped,"
-        + "estop,film_sealed,chiller_flow\n"
+        + "estop,film_sealed,chiller_flow,die_est_c,substrate_est_c,joint_est_c,die_substrate_w_per_k_est,"
+        + "die_disturbance_w_est\n"
 
     /// One row; the `_true` columns are empty when there is no plant (a real board).
     public static func row(_ r: TickReport, _ plant: PlantState?) -> String {
@@ -35,6 +36,10 @@ public enum TickLog {
         fields.append(opt(plant?.pressureTorr, 4)); fields.append(opt(plant?.oxygenPartialPressureTorr, 7))
         fields.append(flag(r.solderLiquid)); fields.append(flag(r.tripped))
         fields.append(flag(v.inputs.emergencyStopPressed)); fields.append(flag(v.inputs.filmSealed)); fields.append(flag(v.inputs.chillerFlowOK))
+        let e = r.estimate
+        fields.append(e.valid ? fixed(e.dieCelsius, 3) : ""); fields.append(e.valid ? fixed(e.substrateCelsius, 3) : "")
+        fields.append(e.valid ? fixed(e.jointCelsius, 3) : ""); fields.append(e.valid ? fixed(e.conductanceWattsPerKelvin, 4) : "")
+        fields.append(e.valid ? fixed(e.dieDisturbanceWatts, 3) : "")
         return fields.joined(separator: ",") + "\n"
     }
 

@@ -10,10 +10,13 @@ import BondCore
 public struct LogRow<Truth> {
     public var report: TickReport
     public var truth: Truth?
+    /// The lamp's delivered level over the tick (RuntimeBoard.lampDeliveredDutyFraction).
+    public var lampDeliveredDutyFraction: Double?
 
-    public init(report: TickReport, truth: Truth?) {
+    public init(report: TickReport, truth: Truth?, lampDeliveredDutyFraction: Double? = nil) {
         self.report = report
         self.truth = truth
+        self.lampDeliveredDutyFraction = lampDeliveredDutyFraction
     }
 }
 

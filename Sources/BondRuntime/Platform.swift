@@ -50,8 +50,16 @@ public protocol RuntimeBoard: SensorBank, OutputBank {
     /// Output writes that failed so far.
     var outputFaultCount: Int { get }
     func truthSnapshot() -> Truth?
+    /// The lamp's level as driven over the tick just applied (1 on, 0 off), where the board
+    /// modulates the duty into on/off slots; nil where it cannot say. Calibration fits on this,
+    /// not on the commanded duty: a sparse pulse train is what actually heated the die.
+    var lampDeliveredDutyFraction: Double? { get }
     /// Releases the lines (after the safe state).
     mutating func release()
+}
+
+extension RuntimeBoard {
+    public var lampDeliveredDutyFraction: Double? { nil }
 }
 
 /// A board backend that can be part of a RuntimeBoard (BoardIO over it).
@@ -64,6 +72,7 @@ public protocol RuntimeBackend: BoardBackend {
 extension BoardIO: RuntimeBoard where Backend: RuntimeBackend {
     public typealias Truth = Backend.Truth
     public var outputFaultCount: Int { outputErrors }
+    public var lampDeliveredDutyFraction: Double? { lamp.isOn ? 1 : 0 }
     public func truthSnapshot() -> Backend.Truth? { backend.truthSnapshot() }
     public mutating func release() { backend.release() }
 }

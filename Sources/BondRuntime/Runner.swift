@@ -237,7 +237,8 @@ public struct RealtimeRunner<Board: RuntimeBoard, Clock: RuntimeClock, Sink: Log
             controller.tick(board: &board, nowSeconds: now)
             if board.outputFaultCount > 0 && !controller.isFinished { controller.abortCycle(atSeconds: now, reason: .outputFault) }
             if watchdogArmed && !watchdog.pet() { statistics.watchdogErrors += 1 }
-            if !sink.push(LogRow(report: controller.lastReport, truth: board.truthSnapshot())) { statistics.rowsDropped += 1 }
+            if !sink.push(LogRow(report: controller.lastReport, truth: board.truthSnapshot(),
+                                 lampDeliveredDutyFraction: board.lampDeliveredDutyFraction)) { statistics.rowsDropped += 1 }
             statistics.ticks += 1
 
             if cycleEndSeconds == nil && controller.isFinished {

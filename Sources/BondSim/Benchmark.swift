@@ -5,6 +5,9 @@
 import BondCore
 import BondPlant
 
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public struct BenchmarkOptions: Sendable {
     public var variants = 24
     public var baseSeed: UInt64 = 1
@@ -135,3 +138,5 @@ private func row(_ name: String, _ runs: [RunFigures]) -> String {
         + pad(fixed(below.reduce(0, +), 2) + " / " + String(belowRuns), 18)
         + pad(String(runs.filter { $0.tgMarginViolated }.count), 8) + fixed(runs.map { $0.substrateMaxCelsius }.max() ?? 0, 1)
 }
+
+#endif

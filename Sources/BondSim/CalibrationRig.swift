@@ -8,6 +8,9 @@
 import BondCore
 import BondPlant
 
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public struct CalibrationRig: Sendable {
     public private(set) var board: SimulatedBoard
     public private(set) var timeSeconds = 0.0
@@ -117,3 +120,5 @@ public struct HeatUpPower: Sendable {
         return HeatUpPower(dutyFraction: duty, riseCelsiusPerDuty: rise)
     }
 }
+
+#endif

@@ -3,6 +3,9 @@
 // written out: range reduction by powers of two, then a series. Accurate to a few ulp.
 
 /// e^x. Overflows to +infinity above ~709.78 and underflows to 0 below ~-745.
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public func exponential(_ x: Double) -> Double {
     if x.isNaN { return x }
     if x > 709.78 { return .infinity }
@@ -46,3 +49,5 @@ func scaledByPowerOfTwo(_ x: Double, _ k: Int) -> Double {
     while remaining < -1000 { result *= Double(sign: .plus, exponent: -1000, significand: 1); remaining += 1000 }
     return result * Double(sign: .plus, exponent: remaining, significand: 1)
 }
+
+#endif

@@ -9,6 +9,9 @@ import BondCore
 import BondPlant
 
 /// Where the die and substrate settle for a die temperature and rate, and the lamp duty it takes.
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public struct OperatingPoint: Sendable {
     public var dieCelsius: Double
     public var substrateCelsius: Double
@@ -302,3 +305,5 @@ func bisect(_ f: (Double) -> Double, _ low: Double, _ high: Double) -> Double {
     }
     return (lo + hi) / 2
 }
+
+#endif

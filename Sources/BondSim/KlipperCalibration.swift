@@ -16,6 +16,9 @@
 import BondCore
 import BondPlant
 
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public struct KlipperCalibration: Sendable {
     public var settings: KlipperPIDSettings
     public var ultimateGainPerCelsius: Double
@@ -97,3 +100,5 @@ public struct KlipperCalibration: Sendable {
                                    solderMelted: rig.solderMelted), rig)
     }
 }
+
+#endif

@@ -4,6 +4,7 @@
 // asserted. docs/control.md has the last 200-machine table.
 
 import BondCore
+import BondIdentify
 import BondPlant
 
 // MARK: - Contenders
@@ -12,6 +13,9 @@ import BondPlant
 /// simulated machine, sensors only), check the recipe against what it learned (refuse or go),
 /// and the tuning its cycle runs with. The lead plugs irbond's `calibrate -> check -> cycle` in
 /// here (IrbondContender).
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public protocol ZooContender {
     associatedtype Calibration
     /// The row's label.
@@ -25,6 +29,12 @@ public protocol ZooContender {
     func tuning(_ calibration: Calibration?) -> ControlTuning
     /// What the calibration found, in one line (for --details).
     func describe(_ calibration: Calibration) -> String
+    /// The machine model the controller runs on (irbond's), or nil.
+    func model(_ calibration: Calibration?) -> MachineModel?
+}
+
+extension ZooContender {
+    public func model(_ calibration: Calibration?) -> MachineModel? { nil }
 }
 
 public struct CalibrationOutcome<Calibration> {
@@ -41,19 +51,37 @@ public struct CalibrationOutcome<Calibration> {
     }
 }
 
-/// irbond as it is today: its built-in model, no calibration, no refusal. Replace `calibrate`,
-/// `check` and `tuning` with `irbond calibrate`'s fit, `irbond check --model` and the model-derived
-/// controller when they land.
+/// irbond: `irbond calibrate` on the machine (the identification cycle in the simulator and the
+/// fit; a refused fit means the machine is refused), `irbond check --model` (RecipeFeasibility:
+/// exit 4 when the recipe cannot be run), then the cycle on the fitted model only.
 public struct IrbondContender: ZooContender {
-    public typealias Calibration = Never
+    public typealias Calibration = MachineModel
     public init() {}
-    public var name: String { "irbond (built-in model, no calibration yet)" }
-    public func calibrate(_ machine: ZooMachine, recipe: Recipe, seed: UInt64) -> CalibrationOutcome<Never> {
-        CalibrationOutcome(calibration: nil, experimentSeconds: 0, meltedSolder: false)
+    public var name: String { "irbond (calibrate -> check -> cycle on the model)" }
+    public func calibrate(_ machine: ZooMachine, recipe: Recipe, seed: UInt64) -> CalibrationOutcome<MachineModel> {
+        var setup = SimulationSetup()
+        setup.recipe = recipe
+        setup.plant = machine.plant
+        setup.seed = seed
+        let outcome = runCalibration(setup)
+        let model = outcome.fit.flatMap { $0.acceptable ? $0.model : nil }
+        return CalibrationOutcome(calibration: model, experimentSeconds: outcome.machineSeconds,
+                                  meltedSolder: outcome.trueSolderMeltedFraction > 0)
     }
-    public func check(_ calibration: Never?, recipe: Recipe) -> String? { nil }
-    public func tuning(_ calibration: Never?) -> ControlTuning { ControlTuning() }
-    public func describe(_ calibration: Never) -> String {}
+    public func check(_ calibration: MachineModel?, recipe: Recipe) -> String? {
+        guard let model = calibration else { return "calibration fit refused" }
+        let f = RecipeFeasibility(model: model, recipe: recipe)
+        guard !f.feasible else { return nil }
+        var failed: [String] = []
+        for i in 0..<RecipeFeasibility.count where !f.items[i].ok { failed.append(f.items[i].limit.name.text) }
+        return failed.joined(separator: ", ")
+    }
+    public func tuning(_ calibration: MachineModel?) -> ControlTuning { ControlTuning() }
+    public func model(_ calibration: MachineModel?) -> MachineModel? { calibration }
+    public func describe(_ m: MachineModel) -> String {
+        "lamp " + fixed(m.lampDieWattsAtFullDuty, 2) + " W, contact " + fixed(m.contactWattsPerKelvin, 4) + " W/K, filament "
+            + fixed(m.filamentTimeConstantSeconds, 2) + " s, die sensor " + fixed(m.dieSensorTimeConstantSeconds, 2) + " s"
+    }
 }
 
 /// Klipper's heater PID with gains from its relay autotune. Never refuses. When the autotune
@@ -202,6 +230,7 @@ public func runZooMachine<C: ZooContender>(_ contender: C, machine: ZooMachine, 
     setup.boardName = machine.name
     setup.plant = machine.plant
     setup.tuning = contender.tuning(calibration.calibration)
+    setup.model = contender.model(calibration.calibration)
     setup.seed = options.seed &* 1_000_003 &+ UInt64(machine.index)
     setup.afterAbortSeconds = 0
     var differentialMax: Double? = nil
@@ -402,3 +431,5 @@ public func machineBenchmarkTable(options: MachineBenchmarkOptions, machines: [Z
     lines.append("the cycle. calib failed: calibrations that did not complete (the factory calibration ran instead).")
     return lines.joined(separator: "\n")
 }
+
+#endif

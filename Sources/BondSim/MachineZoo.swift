@@ -6,6 +6,9 @@ import BondCore
 import BondPlant
 
 /// One range of the zoo: `logUniform` for factors spanning a wide ratio, uniform otherwise.
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public struct ZooRange: Sendable {
     public var name: String
     public var lower: Double
@@ -132,3 +135,5 @@ public struct MachineZoo: Sendable {
         return ZooMachine(seed: seed, index: index, descriptors: d, plant: d.plantParameters)
     }
 }
+
+#endif

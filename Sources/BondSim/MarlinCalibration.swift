@@ -20,6 +20,9 @@
 import BondCore
 import BondPlant
 
+// Benchmark and test code: left out of the board's release binary (size; docs/release.md).
+#if !IRBOND_RELEASE
+
 public struct MarlinCalibration: Sendable {
     public var model: MarlinMPCModel
     public var ambientCelsius: Double
@@ -144,3 +147,5 @@ public struct MarlinCalibration: Sendable {
         return true
     }
 }
+
+#endif

@@ -25,12 +25,19 @@ public struct SimulationSetup: Sendable {
     /// When set, the lamp is switched on and off as the board's DutyModulator would (the plant
     /// sees 0 or 1, not the duty): the ripple of `tools/bench pwm`. nil: an ideal continuous duty.
     public var lampModulation: PWMSettings? = nil
+    /// The machine model the controller runs on (from `irbond calibrate`, or `runCalibration`
+    /// on this setup). irbond's strategy needs one; the baselines do not.
+    public var model: MachineModel? = nil
+    /// Set: the cycle is `irbond calibrate`'s identification experiment (no model needed).
+    public var identification: IdentificationPlan? = nil
 
     public init() {}
 
     public var configuration: ControllerConfiguration {
         ControllerConfiguration(loopPeriodSeconds: loopPeriodSeconds, limits: limits, safety: safety,
-                                tuning: tuning, recipe: recipe)
+                                tuning: tuning, recipe: recipe,
+                                model: identification != nil ? nil : model,
+                                identification: identification)
     }
 }
 

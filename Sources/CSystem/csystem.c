@@ -208,3 +208,11 @@ const char *irb_argument(int32_t index) { return (index >= 0 && index < saved_ar
 const char *irb_version(void) { return IRBOND_VERSION; }
 const char *irb_commit(void) { return IRBOND_COMMIT; }
 const char *irb_target(void) { return IRBOND_TARGET; }
+
+size_t irb_utc_timestamp(char *buffer, size_t capacity) {
+    struct timespec ts;
+    if (capacity == 0 || clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+    struct tm utc;
+    if (!gmtime_r(&ts.tv_sec, &utc)) return 0;
+    return strftime(buffer, capacity, "%Y-%m-%dT%H:%M:%SZ", &utc);
+}

@@ -125,7 +125,7 @@ func benchBoardCycle() -> CycleRunner {
         var io = BoardIO(hardware: hardware, backend: backend)
         let period = hardware.loopPeriodSeconds
         let configuration = ControllerConfiguration(loopPeriodSeconds: period, limits: board.limits, safety: board.safety,
-                                                    tuning: setup.tuning, recipe: setup.recipe)
+                                                    tuning: setup.tuning, recipe: setup.recipe, model: setup.configuration.model)
         var controller = BondController(configuration: configuration)
         var truth = TruthStatistics()
         // Mock chips and lines always come up; a failure here is a bug of the bench board.

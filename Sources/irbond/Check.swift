@@ -3,14 +3,17 @@
 import BondBoard
 import BondConfig
 import BondCore
+import BondIdentify
 import BondSim
 
 /// Validates a board and a recipe and prints the planned cycle and the limits in force.
 func runCheck(_ args: inout Arguments) -> Int32 {
     var recipePath: String? = nil
     var boardPath: String? = nil
+    var modelPath: String? = nil
     while let word = args.next() {
         switch word {
+        case "--model": modelPath = args.value(for: word)
         case "--recipe": recipePath = args.value(for: word)
         case "--board": boardPath = args.value(for: word)
         default: fail("unknown check option '" + word + "'\n\n" + usage)
@@ -34,25 +37,57 @@ func runCheck(_ args: inout Arguments) -> Int32 {
                  + fixed(plan.secondsAbove(r.alloy.liquidusCelsius), 1) + " s (window " + fixed(r.profile.timeAboveLiquidusMinSeconds, 0)
                  + "-" + fixed(r.profile.timeAboveLiquidusMaxSeconds, 0) + " s)")
 
-    // The expected duration of every step: one cycle of the simulated plant (the board's own
-    // plant for simulated and bench boards, the standard plant for hardware), a few ms of work.
+    // The recipe on this machine's model: the feasibility checks (refused: exit 4) and one cycle
+    // of the controller on the model, for the expected durations and the predicted figures.
     var setup = SimulationSetup()
     apply(configuration, to: &setup, keepPlant: false)
-    let outcome = runSimulation(setup)
-    let sequencer = outcome.controller.sequencer
-    lines.append("expected cycle (simulated " + (board.plant == nil ? "standard plant" : "plant of this board") + ", seed 1):")
-    for i in 0..<sequencer.stepCount {
-        let step = sequencer.steps[i]
-        lines.append("  " + pad(step.kind.name.text, 20) + fixed(step.endSeconds - step.startSeconds, 1) + " s")
+    var model: MachineModel? = nil
+    if let modelPath {
+        let loaded = loadModelOrExit(modelPath)
+        model = loaded.model
+        lines.append("model: " + modelPath + " (" + loaded.provenance.board + ", calibrated " + loaded.provenance.date
+                     + ", fit residual " + fixed(loaded.provenance.dieResidualRMSCelsius, 2) + " C"
+                     + (loaded.model.wettedLearned ? ", wetted conductance learned on "
+                        + String(loaded.provenance.cyclesLearned) + " cycles" : ", wetted conductance a prior") + ")")
+    } else if board.plant != nil {
+        let (withModel, calibration) = calibrated(setup)
+        guard let fitted = withModel.model else {
+            fail("no --model given, and calibrating the simulated board failed: "
+                 + (calibration.fit.map { $0.problems.joined(separator: "; ") } ?? "too few readings"), status: 1)
+        }
+        model = fitted
+        lines.append("model: none given; calibrated the simulated board first (" + fixed(calibration.machineSeconds, 0)
+                     + " s of machine time); irbond calibrate --model-out saves one")
+    } else {
+        lines.append("model: none: a hardware board runs only with --model FILE from irbond calibrate; feasibility not checked")
     }
-    switch outcome.verdict.result {
-    case .pass: lines.append("  total " + fixed(outcome.cycleSeconds, 1) + " s; the simulated cycle passes its checks")
-    case .fail: lines.append("  total " + fixed(outcome.cycleSeconds, 1) + " s; warning: the simulated cycle FAILS checks: "
-                             + failedChecks(outcome.verdict))
-    case .aborted:
-        var reason = "unknown"
-        if case .aborted(let r) = outcome.controller.phase { reason = describe(r) }
-        lines.append("  warning: on the simulated plant this cycle aborts at " + fixed(outcome.cycleSeconds, 1) + " s: " + reason)
+    var feasible = true
+    if let model {
+        let feasibility = RecipeFeasibility(model: model, recipe: r)
+        feasible = feasibility.feasible
+        lines.append("feasibility on this machine: " + (feasible ? "feasible" : "NOT FEASIBLE (refused, exit 4)"))
+        lines += feasibilityLines(feasibility)
+        let prediction = predictCycle(model: model, setup: setup)
+        let sequencer = prediction.controller.sequencer
+        lines.append("predicted cycle (the controller on the model, no noise):")
+        for i in 0..<sequencer.stepCount {
+            let step = sequencer.steps[i]
+            lines.append("  " + pad(step.kind.name.text, 20) + fixed(step.endSeconds - step.startSeconds, 1) + " s")
+        }
+        func opt(_ x: Double?, _ d: Int, _ unit: String) -> String { x.map { fixed($0, d) + unit } ?? "n/a" }
+        lines.append("  result " + prediction.outcome.name.text
+                     + (prediction.abortReason.map { " (" + describe($0) + ")" } ?? "") + " after " + fixed(prediction.cycleSeconds, 1) + " s")
+        lines.append("  lamp duty at the peak " + opt(prediction.lampDutyMaxWhileLiquid.map { 100 * $0 }, 0, " %")
+                     + " (headroom " + opt(prediction.lampDutyMaxWhileLiquid.map { 100 * (1 - $0) }, 0, " %") + ")")
+        lines.append("  die max " + fixed(prediction.dieMaxCelsius, 1) + " C (peak " + fixed(r.profile.peakCelsius, 1) + " +- "
+                     + fixed(r.profile.peakToleranceCelsius, 1) + " C); substrate max " + fixed(prediction.substrateMaxCelsius, 1)
+                     + " C against Tg " + fixed(r.substrate.tgCelsius, 1) + " C")
+        lines.append("  dT while liquid " + opt(prediction.differentialMinWhileLiquidCelsius, 1, "") + " to "
+                     + opt(prediction.differentialMaxWhileLiquidCelsius, 1, " C") + " (window " + fixed(r.differential.minCelsius, 1)
+                     + " to " + fixed(r.differential.maxCelsius, 1) + " C); at solidification "
+                     + opt(prediction.differentialAtSolidificationCelsius, 1, " C"))
+        lines.append("  time above liquidus at the joints " + fixed(prediction.jointTimeAboveLiquidusSeconds, 1) + " s (window "
+                     + fixed(r.profile.timeAboveLiquidusMinSeconds, 0) + "-" + fixed(r.profile.timeAboveLiquidusMaxSeconds, 0) + " s)")
     }
 
     lines.append("limits in force:")
@@ -69,7 +104,7 @@ func runCheck(_ args: inout Arguments) -> Int32 {
     lines.append("  optional steps: encapsulation " + (r.encapsulation == nil ? "no" : "yes") + ", lead forming "
                  + (r.leadForming == nil ? "no" : "yes"))
     print(lines.joined(separator: "\n"))
-    return 0
+    return feasible ? 0 : 4
 }
 
 /// One line per wired device, for `irbond check`.

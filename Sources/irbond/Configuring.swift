@@ -3,6 +3,8 @@
 
 import BondBoard
 import BondConfig
+import BondCore
+import BondIdentify
 import BondLinux
 import BondPlant
 import BondRuntime
@@ -79,4 +81,72 @@ func openEvidence(_ outputs: [(option: String, path: String)]) -> [EvidenceFile]
 func openLinuxBackend(_ board: BoardDescription, _ hardware: BoardHardware) throws(LinuxBoardError) -> LinuxBackend {
     try LinuxBackend.open(i2cBus: board.i2cBusPath ?? "", gpioChip: board.gpioChipPath ?? "", consumer: board.gpioConsumer,
                           hardware: hardware, outputNames: board.outputLineNames, inputNames: board.inputLineNames)
+}
+
+/// A model file, validated, or exit 2 with every error.
+func loadModelOrExit(_ path: String) -> LoadedModel {
+    let text = readConfigText(path)
+    switch loadModel(text: text.text, file: path) {
+    case .success(let loaded): return loaded
+    case .failure(let failure): report(failure.errors)
+    }
+}
+
+/// Exit 4 ("refused: not feasible on this machine") when the model says the recipe cannot be
+/// run, naming each physical limit. Nothing has been touched when this is called.
+func refuseIfInfeasible(_ loaded: LoadedModel, _ recipe: LoadedRecipe, recipeLabel: String) {
+    refuseIfInfeasible(loaded.model, modelDescription: "model of " + loaded.provenance.board + ", " + loaded.provenance.date,
+                       recipe, recipeLabel: recipeLabel)
+}
+
+func refuseIfInfeasible(_ model: MachineModel, modelDescription: String, _ recipe: LoadedRecipe, recipeLabel: String) {
+    let feasibility = RecipeFeasibility(model: model, recipe: recipe.recipe)
+    guard !feasibility.feasible else { return }
+    var lines = ["irbond: refused: '" + recipe.name + "' (" + recipeLabel + ") is not feasible on this machine"
+                 + " (" + modelDescription + "):"]
+    lines += feasibilityLines(feasibility).filter { $0.hasPrefix("  FAIL") }
+    lines.append("nothing was run (exit 4). Change the recipe, or the machine (lamp, chuck), and recalibrate.")
+    writeStderr(lines.joined(separator: "\n") + "\n")
+    exitProcess(4)
+}
+
+/// One line per feasibility check: "  ok   lamp duty to hold the peak: 71 % (at most 95 %)".
+func feasibilityLines(_ f: RecipeFeasibility) -> [String] {
+    var lines: [String] = []
+    for i in 0..<RecipeFeasibility.count {
+        let item = f.items[i]
+        let value = item.limit.isDuty ? fixed(100 * item.predicted, 0) + " %" : fixed(item.predicted, 1) + " C"
+        let bound = item.limit.isDuty ? fixed(100 * item.bound, 0) + " %" : fixed(item.bound, 1) + " C"
+        var line = (item.ok ? "  ok   " : "  FAIL ") + item.limit.name.text + ": " + value + " ("
+            + (item.isUpperBound ? "at most " : "at least ") + bound + ")"
+        if !item.ok { line += ": " + item.limit.failure.text }
+        lines.append(line)
+    }
+    return lines
+}
+
+/// The model a simulated cycle runs on: `--model FILE` (checked against the recipe, exit 4 when
+/// infeasible), or, without one, a calibration of the simulated board first (the identification
+/// experiment in the simulator and the fit; exit 1 when the fit is refused). Returns a line
+/// saying which.
+func attachModel(_ setup: inout SimulationSetup, modelPath: String?, configuration: LoadedConfiguration) -> String {
+    guard case .constrained = setup.tuning.strategy else { return "baseline controller: no model" }
+    if let modelPath {
+        let loaded = loadModelOrExit(modelPath)
+        refuseIfInfeasible(loaded, configuration.recipe, recipeLabel: configuration.recipeLabel)
+        setup.model = loaded.model
+        return "model " + modelPath + " (" + loaded.provenance.board + ", " + loaded.provenance.date + ")"
+    }
+    let (withModel, calibration) = calibrated(setup)
+    guard let model = withModel.model, let fit = calibration.fit else {
+        let reason = calibration.fit.map { $0.problems.joined(separator: "; ") } ?? "too few readings"
+        fail("no --model given, and calibrating the simulated board failed: " + reason
+             + " (run irbond calibrate for the details)", status: 1)
+    }
+    refuseIfInfeasible(model, modelDescription: "calibrated in the simulator just now", configuration.recipe,
+                       recipeLabel: configuration.recipeLabel)
+    setup.model = model
+    return "no --model: calibrated the simulated board first (" + fixed(calibration.machineSeconds, 0)
+        + " s of machine time, residual RMS " + fixed(fit.dieResidualRMSCelsius, 2) + " C); the controller knows the machine only"
+        + " through that model (irbond calibrate --model-out saves one)"
 }

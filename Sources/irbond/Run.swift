@@ -41,6 +41,10 @@ struct RunOptions {
     var benchLinesPath: String? = nil
     /// Run only this long and then stop (the latency benchmark); nil: the whole cycle.
     var durationSeconds: Double? = nil
+    /// `--model FILE`: the machine model (from `irbond calibrate`) the controller runs on.
+    var modelPath: String? = nil
+    /// Set by `irbond calibrate`: the cycle is the identification experiment.
+    var calibration: CalibrationRequest? = nil
 }
 
 func runRun(_ args: inout Arguments) -> Int32 {
@@ -49,12 +53,34 @@ func runRun(_ args: inout Arguments) -> Int32 {
     } catch {
         fail("cannot install the stop-signal handlers: " + error.description)
     }
-    let options = parseRunOptions(&args)
+    return executeRun(parseRunOptions(&args))
+}
+
+/// `irbond run`, or `irbond calibrate` on a bench or hardware board (`options.calibration`).
+func executeRun(_ options: RunOptions) -> Int32 {
+    let commandName = options.calibration == nil ? "irbond run" : "irbond calibrate"
     let configuration = loadConfigurationOrExit(boardPath: options.boardPath, recipePath: options.recipePath,
                                                 overrides: options.overrides)
     let board = configuration.board
     guard board.kind != .simulated, let hardware = board.hardware else {
-        fail("'" + configuration.boardLabel + "' is a simulated board; irbond run needs a hardware or bench board (irbond sim runs simulated ones)")
+        fail("'" + configuration.boardLabel + "' is a simulated board; " + commandName
+             + " runs it only on hardware or bench boards (irbond sim and irbond calibrate run simulated ones)")
+    }
+    // The machine model: made by this run (calibrate), or read and checked against the recipe:
+    // a recipe this machine cannot run is refused here, before anything is touched (exit 4).
+    var model: MachineModel? = nil
+    var identification: IdentificationPlan? = nil
+    if options.calibration != nil {
+        identification = IdentificationPlan(recipe: configuration.recipe.recipe, limits: board.limits)
+    } else {
+        guard let modelPath = options.modelPath else {
+            fail("no machine model: the controller runs only on a model of this machine. Calibrate it first:\n"
+                 + "  irbond calibrate --board " + (options.boardPath ?? "FILE") + " --model-out MODEL.toml\n"
+                 + "then: irbond run --board " + (options.boardPath ?? "FILE") + " --model MODEL.toml ...")
+        }
+        let loaded = loadModelOrExit(modelPath)
+        refuseIfInfeasible(loaded, configuration.recipe, recipeLabel: configuration.recipeLabel)
+        model = loaded.model
     }
     let benchOnly = options.faults != FaultPlan() || options.loopTrapAtSeconds != nil || options.benchLinesPath != nil
     if benchOnly && board.kind != .bench { fail("--fault and --bench-lines work on bench boards only") }
@@ -78,7 +104,7 @@ func runRun(_ args: inout Arguments) -> Int32 {
     let period = board.loopPeriodSeconds
     let controller = BondController(configuration: ControllerConfiguration(
         loopPeriodSeconds: period, limits: board.limits, safety: board.safety, tuning: ControlTuning(),
-        recipe: configuration.recipe.recipe))
+        recipe: configuration.recipe.recipe, model: model, identification: identification))
     let context = RecordContext(seed: board.kind == .bench ? options.seed : nil,
                                 recipeName: configuration.recipe.name + " (" + configuration.recipeLabel + ")",
                                 boardName: board.name + " (" + configuration.boardLabel + ")",
@@ -124,6 +150,7 @@ func parseRunOptions(_ args: inout Arguments) -> RunOptions {
             }
         case "--bench-lines": options.benchLinesPath = args.value(for: word)
         case "--duration": options.durationSeconds = parseDouble(args.value(for: word), option: word, range: 0.1...86_400)
+        case "--model": options.modelPath = args.value(for: word)
         default: fail("unknown run option '" + word + "'\n\n" + usage)
         }
     }
@@ -228,6 +255,7 @@ struct RunCommand {
             writer = try RunWriter<Truth>(loopPeriodSeconds: settings.loopPeriodSeconds, log: log, record: record,
                                           logEvery: options.logEvery, quiet: options.quiet, recordContext: context,
                                           controller: controller)
+            writer.collectIdentification = options.calibration != nil
             try writer.start()
         } catch {
             giveUpBeforeStart(log: log, record: record, "cannot start the writer thread: " + error.description)
@@ -342,6 +370,14 @@ struct RunCommand {
                      + " us, tick compute p50/p99 " + fixed(stats.compute.quantile(0.5), 0) + "/" + fixed(stats.compute.quantile(0.99), 0)
                      + " us, " + String(stats.rowsDropped) + " log rows dropped, " + String(allocations)
                      + " heap allocations in the loop")
+        if let calibration = options.calibration {
+            for problem in [logProblem, recordProblem] {
+                if let problem { writeStderr("irbond: " + problem + "\n") }
+            }
+            return finishCalibration(calibration, samples: writer.identificationSamples, controller: controller,
+                                     machineSeconds: outcome.cycleSeconds, configuration: configuration,
+                                     loopSummary: lines[lines.count - 1])
+        }
         print(lines.joined(separator: "\n"))
         for problem in [logProblem, recordProblem] {
             if let problem { writeStderr("irbond: " + problem + "\n") }

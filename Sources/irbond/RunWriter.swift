@@ -7,6 +7,7 @@
 // and the log is cut back to its last whole row.
 
 import BondCore
+import BondIdentify
 import BondLinux
 import BondPlant
 import BondReport
@@ -58,6 +59,9 @@ final class RunWriter<Truth: LogTruth> {
     private(set) var logError: Errno? = nil
     private(set) var recordError: Errno? = nil
     private(set) var partialRecordsWritten = 0
+    /// `irbond calibrate`: the identify step's rows are kept for the fit (set before `start`).
+    var collectIdentification = false
+    private(set) var identificationSamples: [IdentificationSample] = []
 
     private var buffer = ""
     private var rowsInBuffer = 0
@@ -140,6 +144,7 @@ final class RunWriter<Truth: LogTruth> {
         }
         rowsReceived += 1
         lastReport = row.report
+        if collectIdentification, let sample = IdentificationSample(row.report, deliveredDutyFraction: row.lampDeliveredDutyFraction) { identificationSamples.append(sample) }
         progress.show(row.report)
     }
 

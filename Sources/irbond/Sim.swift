@@ -3,6 +3,7 @@
 
 import BondConfig
 import BondCore
+import BondIdentify
 import BondLinux
 import BondPlant
 import BondSim
@@ -19,6 +20,7 @@ func runSim(_ args: inout Arguments) -> Int32 {
     var withEncapsulation = false
     var withLeadForming = false
     var plantVariant: UInt64? = nil
+    var modelPath: String? = nil
     while let word = args.next() {
         switch word {
         case "--seed": setup.seed = parseUInt64(args.value(for: word), option: word)
@@ -28,16 +30,19 @@ func runSim(_ args: inout Arguments) -> Int32 {
         case "--realtime": speed = 1
         case "--speed": speed = parseDouble(args.value(for: word), option: word, range: 0.01...10_000)
         case "--baseline": setup.tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
-        case "--plant-variant":
+        #if !IRBOND_RELEASE
+        case "--plant-variant":  // a benchmark's variant: development builds only
             let variant = parseUInt64(args.value(for: word), option: word)
             plantVariant = variant
             setup.plant = BondSim.plantVariant(seed: variant, spread: BenchmarkOptions().spread)
+        #endif
         case "--fault": applyFault(args.value(for: word), to: &setup.faults)
         case "--quiet": quiet = true
         case "--recipe": recipePath = args.value(for: word)
         case "--board": boardPath = args.value(for: word)
         case "--with-encapsulation": withEncapsulation = true
         case "--with-lead-forming": withLeadForming = true
+        case "--model": modelPath = args.value(for: word)
         default: fail("unknown sim option '" + word + "'\n\n" + usage)
         }
     }
@@ -51,6 +56,7 @@ func runSim(_ args: inout Arguments) -> Int32 {
                                                           cureSeconds: 20, cureTimeoutSeconds: 120, curePressureMaxTorr: 600)
     }
     if withLeadForming { setup.recipe.leadForming = Recipe.LeadForming(releaseSeconds: 1, liftSeconds: 3) }
+    let modelNote = attachModel(&setup, modelPath: modelPath, configuration: configuration)
     // The outputs first: a bad path fails before any cycle runs, and an existing file is only
     // replaced once its successor is complete.
     var outputs: [(option: String, path: String)] = []
@@ -66,7 +72,8 @@ func runSim(_ args: inout Arguments) -> Int32 {
     var tickIndex = 0
     if !quiet {
         writeStderr("irbond sim: " + setup.recipeName + " on the " + setup.boardName + ", seed " + String(setup.seed)
-                    + (speed.map { ", paced at " + fixed($0, 2) + "x real time" } ?? ", as fast as possible") + "\n")
+                    + (speed.map { ", paced at " + fixed($0, 2) + "x real time" } ?? ", as fast as possible") + "\n"
+                    + "irbond sim: " + modelNote + "\n")
     }
     let outcome = runSimulation(setup) { report, plant in
         if log != nil && tickIndex % logEvery == 0 { log!.write(TickLog.row(report, plant)) }

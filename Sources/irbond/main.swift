@@ -19,6 +19,7 @@ case "bench":
 case "toml-decode": status = runTOMLDecode()
 case "check": status = runCheck(&arguments)
 case "run": status = runRun(&arguments)
+case "calibrate": status = runCalibrate(&arguments)
 case "probe": status = runProbe(&arguments)
 case "plant": status = runPlant(&arguments)
 case "help", "--help", "-h": print(usage); status = 0

@@ -3,6 +3,7 @@ import BondBench
 import BondBoard
 import BondCore
 import BondPlant
+import BondSim
 @testable import BondConfig
 
 /// The bench board's stack (drivers, modulators, debouncers, mock chips, plant) ticked as fast
@@ -17,7 +18,8 @@ func benchIO(faults: FaultPlan = FaultPlan()) throws -> (BoardIO<PlantBackedBack
     plant.solderLiquidusCelsius = recipe.recipe.alloy.liquidusCelsius
     let backend = PlantBackedBackend(hardware: hardware, parameters: plant, faults: faults, seed: 1)
     let configuration = ControllerConfiguration(loopPeriodSeconds: board.loopPeriodSeconds, limits: board.limits,
-                                                safety: board.safety, recipe: recipe.recipe)
+                                                safety: board.safety, recipe: recipe.recipe,
+                                                model: oracleModel(plant: plant))  // TEMPORARY: calibrated model next
     return (BoardIO(hardware: hardware, backend: backend), configuration)
 }
 

@@ -39,7 +39,7 @@ struct RecipeFileTests {
         }
         var setup = SimulationSetup()
         setup.recipe = loaded.recipe
-        let outcome = runSimulation(setup)
+        let outcome = runSimulation(withOracleModel(setup))
         #expect(outcome.verdict.result == .pass, "\(file): \(bondRecordJSON(outcome))")
     }
 
@@ -94,6 +94,24 @@ struct RecipeFileTests {
         let text = try recipeText("sac305-bt.toml")
         let line = text.components(separatedBy: "\n").first { $0.hasPrefix("steps = ") }!
         return errors(text.replacingOccurrences(of: line, with: "steps = " + steps))
+    }
+
+    @Test("expansion coefficients: both or neither, and read into the recipe")
+    func expansionCoefficients() throws {
+        let text = try recipeText("sac305-bt.toml")
+        guard case .success(let loaded) = loadRecipe(text: text, file: "r.toml") else {
+            Issue.record("the shipped recipe does not load")
+            return
+        }
+        let expansion = try #require(loaded.recipe.expansion)
+        #expect(expansion.dieCTEPartsPerMillionPerKelvin == 2.6 && expansion.substrateCTEPartsPerMillionPerKelvin == 15)
+        #expect(expansion.referenceCelsius == 25)
+        #expect(abs(expansion.mismatchStrainPartsPerMillion(dieCelsius: 212, substrateCelsius: 125) - (2.6 * 187 - 15 * 100)) < 1e-9)
+        let line = text.components(separatedBy: "\n").first { $0.hasPrefix("cte_ppm_per_k = 15") }!
+        let found = errors(text.replacingOccurrences(of: line, with: ""))
+        #expect(found.count == 1)
+        #expect(found.first?.keyPath == "substrate.cte_ppm_per_k")
+        #expect(found.first?.message.contains("needs both") == true)
     }
 
     @Test("a lamp step before pump-down is refused at the steps line")

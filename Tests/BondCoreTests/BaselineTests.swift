@@ -47,13 +47,14 @@ struct KlipperPIDTests {
     func strategy() {
         var tuning = ControlTuning()
         tuning.strategy = .klipperPID(settings)
-        var control = ThermalControl(tuning: tuning, recipe: .sac305OnBT)
+        var control = ThermalControl(tuning: tuning, recipe: .sac305OnBT, model: nil, stepSeconds: 0.05)
         var demand = SequencerDemand(chuckSetpointCelsius: 20)
         demand.dieTargetCelsius = 150
         demand.dieRateCelsiusPerSecond = 5
         var values = ProcessValues()
         values.dieCelsius = 100; values.substrateCelsius = 60; values.chuckCelsius = 20
-        let out = control.update(demand: demand, values: values, constraintActive: false, jointsWetted: false, stepSeconds: 0.05)
+        let out: ControlOutputs = control.update(demand: demand, estimate: ThermalEstimate(), values: values,
+                                                 constraintActive: false)
         #expect(out.chillerDutyFraction == 0.5)
         #expect(out.lampSource == .dieLoop)
         // First tick: the setpoint starts at the die (100) and moves 0.25 C: error 0.25.

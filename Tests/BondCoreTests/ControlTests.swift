@@ -19,13 +19,38 @@ func lampDemand(target: Double, rate: Double = 3) -> SequencerDemand {
     return d
 }
 
+/// A machine model for the control-logic tests: a 10 mm die on a laminate (the numbers of
+/// docs/plant.md's reference machine; the tests check selection and signs, not tuning).
+let testModel = MachineModel(
+    dieHeatCapacityJoulesPerKelvin: 0.122, substrateHeatCapacityJoulesPerKelvin: 0.2,
+    lampDieWattsAtFullDuty: 36, lampSubstrateWattsAtFullDuty: 19, contactWattsPerKelvin: 0.06,
+    wettedWattsPerKelvin: 0.25, substrateToChuckWattsPerKelvin: 0.3, dieLossWattsPerKelvin: 0.002,
+    ambientCelsius: 22, filamentTimeConstantSeconds: 0.4, dieSensorTimeConstantSeconds: 0.3,
+    substrateSensorTimeConstantSeconds: 0.5, dieSensorDeadTimeSeconds: 0, substrateSensorDeadTimeSeconds: 0,
+    dieSensorNoiseCelsius: 0.1, substrateSensorNoiseCelsius: 0.1)
+
+/// The observer's estimate equal to the given values, joints wetted.
+func estimate(_ v: ProcessValues) -> ThermalEstimate {
+    var e = ThermalEstimate()
+    e.dieCelsius = v.dieCelsius ?? 0
+    e.substrateCelsius = v.substrateCelsius ?? 0
+    e.jointCelsius = e.dieCelsius
+    e.wettedFraction = 1
+    e.conductanceWattsPerKelvin = testModel.wettedWattsPerKelvin
+    e.valid = v.dieCelsius != nil && v.substrateCelsius != nil
+    return e
+}
+
+func makeControl(_ recipe: Recipe, tuning: ControlTuning = ControlTuning()) -> ThermalControl {
+    ThermalControl(tuning: tuning, recipe: recipe, model: testModel, stepSeconds: 0.05)
+}
+
 /// Runs `ticks` control steps with fixed process values and returns the last outputs.
 func settle(_ control: inout ThermalControl, demand: SequencerDemand, values: ProcessValues,
             constraintActive: Bool, ticks: Int = 40) -> ControlOutputs {
     var out = ControlOutputs()
     for _ in 0..<ticks {
-        out = control.update(demand: demand, values: values, constraintActive: constraintActive,
-                             jointsWetted: true, stepSeconds: 0.05)
+        out = control.update(demand: demand, estimate: estimate(values), values: values, constraintActive: constraintActive)
     }
     return out
 }
@@ -44,7 +69,7 @@ struct ControlTests {
 
     @Test("without constraints active the die loop drives the lamp")
     func dieLoopDrives() {
-        var control = ThermalControl(tuning: ControlTuning(), recipe: recipe)
+        var control = makeControl(recipe)
         let out = settle(&control, demand: lampDemand(target: 230), values: processValues(die: 200, substrate: 120),
                          constraintActive: false)
         #expect(out.lampSource == .dieLoop)
@@ -54,10 +79,10 @@ struct ControlTests {
     @Test("dT below dT_min while liquid: the dT_min override raises the lamp above the die loop")
     func differentialMinOverride() {
         // Die wants to cool (target far below), but dT = 4 C < dT_min = 10 C.
-        var free = ThermalControl(tuning: ControlTuning(), recipe: highTgRecipe)
+        var free = makeControl(highTgRecipe)
         let unconstrained = settle(&free, demand: lampDemand(target: 150, rate: 4),
                                    values: processValues(die: 220, substrate: 216), constraintActive: false)
-        var control = ThermalControl(tuning: ControlTuning(), recipe: highTgRecipe)
+        var control = makeControl(highTgRecipe)
         let constrained = settle(&control, demand: lampDemand(target: 150, rate: 4),
                                  values: processValues(die: 220, substrate: 216), constraintActive: true)
         #expect(constrained.lampSource == .differentialMin)
@@ -69,10 +94,10 @@ struct ControlTests {
 
     @Test("dT above dT_max while liquid: the dT_max override lowers the lamp")
     func differentialMaxOverride() {
-        var free = ThermalControl(tuning: ControlTuning(), recipe: recipe)
+        var free = makeControl(recipe)
         let unconstrained = settle(&free, demand: lampDemand(target: 280), values: processValues(die: 250, substrate: 60),
                                    constraintActive: false)
-        var control = ThermalControl(tuning: ControlTuning(), recipe: recipe)
+        var control = makeControl(recipe)
         let constrained = settle(&control, demand: lampDemand(target: 280), values: processValues(die: 250, substrate: 60),
                                  constraintActive: true)
         #expect(constrained.lampSource == .differentialMax)
@@ -81,7 +106,10 @@ struct ControlTests {
 
     @Test("substrate near Tg: the Tg limiter lowers the lamp and the chiller goes to full")
     func tgLimiter() {
-        var control = ThermalControl(tuning: ControlTuning(), recipe: recipe)
+        // A poorly cooled substrate: 0.1 W/K to the chuck lets 178 C be held with a third of the lamp.
+        var weakCooling = testModel
+        weakCooling.substrateToChuckWattsPerKelvin = 0.1
+        var control = ThermalControl(tuning: ControlTuning(), recipe: recipe, model: weakCooling, stepSeconds: 0.05)
         let out = settle(&control, demand: lampDemand(target: 260), values: processValues(die: 240, substrate: 178),
                          constraintActive: false)
         #expect(out.lampSource == .substrateTg)
@@ -94,7 +122,7 @@ struct ControlTests {
         // dT_max wants less. dT_min must win.
         var narrow = highTgRecipe
         narrow.differential = Recipe.Differential(minCelsius: 10, maxCelsius: 12)
-        var control = ThermalControl(tuning: ControlTuning(), recipe: narrow)
+        var control = makeControl(narrow)
         let out = settle(&control, demand: lampDemand(target: 150, rate: 4), values: processValues(die: 220, substrate: 215),
                          constraintActive: true)
         #expect(out.lampSource == .differentialMin)
@@ -102,12 +130,12 @@ struct ControlTests {
 
     @Test("chuck loop: a warm chuck gets chiller duty, a cold one none")
     func chuckLoop() {
-        var warm = ThermalControl(tuning: ControlTuning(), recipe: recipe)
+        var warm = makeControl(recipe)
         let warmOut = settle(&warm, demand: SequencerDemand(chuckSetpointCelsius: 20),
                              values: processValues(die: 25, substrate: 25, chuck: 25), constraintActive: false, ticks: 2)
         #expect(warmOut.chillerDutyFraction > 0.5)
         #expect(warmOut.lampDutyFraction == 0)
-        var cold = ThermalControl(tuning: ControlTuning(), recipe: recipe)
+        var cold = makeControl(recipe)
         let coldOut = settle(&cold, demand: SequencerDemand(chuckSetpointCelsius: 20),
                              values: processValues(die: 15, substrate: 15, chuck: 15), constraintActive: false, ticks: 2)
         #expect(coldOut.chillerDutyFraction == 0)
@@ -117,7 +145,7 @@ struct ControlTests {
     func baseline() {
         var tuning = ControlTuning()
         tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
-        var control = ThermalControl(tuning: tuning, recipe: recipe)
+        var control = makeControl(recipe, tuning: tuning)
         let out = settle(&control, demand: lampDemand(target: 150, rate: 4), values: processValues(die: 220, substrate: 216),
                          constraintActive: true)
         #expect(out.lampSource == .dieLoop)
@@ -125,14 +153,14 @@ struct ControlTests {
         #expect(out.chillerDutyFraction == 0.5)
     }
 
-    @Test("feedforward: heat capacity x slope plus bump conduction, over lamp power")
-    func feedforward() {
-        let control = ThermalControl(tuning: ControlTuning(), recipe: recipe)
-        let e = ControlTuning().dieEstimate
-        let expected = (e.heatCapacityJoulesPerKelvin * 3 + e.wettedWattsPerKelvin * 100
-                        + e.lossWattsPerKelvin * (200 - e.surroundingsCelsius)) / e.lampAbsorbedWattsAtFullDuty
+    @Test("feedforward: heat capacity x slope plus joint conduction plus losses, over lamp power")
+    func feedforward() throws {
+        let control = try #require(makeControl(recipe).modelControl)
+        let m = testModel
+        let expected = (m.dieHeatCapacityJoulesPerKelvin * 3 + m.wettedWattsPerKelvin * 100
+                        + m.dieLossWattsPerKelvin * (200 - m.ambientCelsius)) / m.lampDieWattsAtFullDuty
         let ff = control.feedforwardDutyFraction(setpointCelsius: 200, slopeCelsiusPerSecond: 3, substrateCelsius: 100,
-                                                 wettedFraction: 1)
+                                                 conductanceWattsPerKelvin: m.wettedWattsPerKelvin)
         #expect(abs(ff - expected) < 1e-12)
     }
 }

@@ -66,7 +66,8 @@ struct ShimTests {
         #expect(pushed == [true, true, false])  // full: the loop never waits
         var row = LogRow<NoTruth>(report: TickReport(), truth: nil)
         #expect(rows.pop(into: &row) && row.report.timeSeconds == 1.5)
-        let controller = BondController(configuration: ControllerConfiguration())
+        let controller = BondController(configuration: ControllerConfiguration(
+            tuning: ControlTuning(strategy: .singleLoopBaseline(chillerDutyFraction: 0.5)), model: nil))
         let taken = sink.pushSnapshot(RunSnapshot(controller: controller, ticks: 7, overruns: 0, rowsDropped: 0))
         #expect(taken)
         var snapshot = RunSnapshot(controller: controller, ticks: 0, overruns: 0, rowsDropped: 0)

@@ -9,6 +9,7 @@ import BondBoard
 import BondConfig
 import BondCore
 import BondPlant
+import BondSim
 @testable import BondRuntime
 
 /// What happened, in order, across the fakes.
@@ -39,6 +40,7 @@ struct TracedBoard: RuntimeBoard {
     private(set) var applies = 0
 
     mutating func sample(atSeconds now: Double) -> SensorFrame { io.sample(atSeconds: now) }
+    var lampDeliveredDutyFraction: Double? { io.lampDeliveredDutyFraction }
 
     mutating func apply(_ command: OutputCommand, atSeconds now: Double) {
         io.apply(command, atSeconds: now)
@@ -158,7 +160,8 @@ struct Bench {
         var settings = RunnerSettings(loopPeriodSeconds: c.board.loopPeriodSeconds, overrunTripCount: c.board.realtime.overrunTripCount)
         configure(&settings, &board, &sink, &watchdog)
         let controller = BondController(configuration: ControllerConfiguration(
-            loopPeriodSeconds: c.board.loopPeriodSeconds, limits: c.board.limits, safety: c.board.safety, recipe: c.recipe.recipe))
+            loopPeriodSeconds: c.board.loopPeriodSeconds, limits: c.board.limits, safety: c.board.safety, recipe: c.recipe.recipe,
+            model: oracleModel(plant: plant)))  // the runner's tests are about the runner: the oracle model
         runner = TestRunner(settings: settings, board: board, controller: controller, clock: clock, sink: sink, stop: stop,
                             watchdog: watchdog)
     }

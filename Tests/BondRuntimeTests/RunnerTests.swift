@@ -24,6 +24,13 @@ struct RunnerTests {
         let times = r.sink.rows.map { $0.report.timeSeconds }
         #expect(zip(times, times.dropFirst()).allSatisfy { abs($1 - $0 - 0.05) < 1e-9 })
         #expect(r.sink.rows.allSatisfy { $0.truth != nil })
+        // Each row carries the lamp's delivered level (the sigma-delta slot: on or off), which
+        // calibration fits on; over the heating it averages the commanded duty.
+        #expect(r.sink.rows.allSatisfy { $0.lampDeliveredDutyFraction == 0 || $0.lampDeliveredDutyFraction == 1 })
+        let heating = r.sink.rows.filter { $0.report.command.lampDutyFraction > 0 }
+        let delivered = heating.reduce(0.0) { $0 + ($1.lampDeliveredDutyFraction ?? 0) }
+        let commanded = heating.reduce(0.0) { $0 + $1.report.command.lampDutyFraction }
+        #expect(heating.count > 100 && abs(delivered - commanded) <= 0.02 * commanded + 3)
         // One snapshot at the start, one per step change, one at the end; the last is the finished controller.
         let steps = r.controller.sequencer.stepCount
         #expect(r.sink.snapshots.count == steps + 1)

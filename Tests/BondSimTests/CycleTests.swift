@@ -4,7 +4,7 @@ import BondPlant
 @testable import BondSim
 
 /// The default cycle, simulated once for the tests that only read it.
-let defaultOutcome = runSimulation(SimulationSetup())
+let defaultOutcome = runSimulation(withOracleModel(SimulationSetup()))
 
 @Suite("Default bond cycle on the simulated bonder")
 struct DefaultCycleTests {
@@ -62,7 +62,7 @@ struct DefaultCycleTests {
     func lampOnlyWhenAllowed() {
         var violations = 0
         var lampTicks = 0
-        _ = runSimulation(SimulationSetup()) { report, _ in
+        _ = runSimulation(withOracleModel(SimulationSetup())) { report, _ in
             guard report.command.lampDutyFraction > 0 else { return }
             lampTicks += 1
             let allowed = report.step?.allowsLamp ?? false
@@ -74,11 +74,11 @@ struct DefaultCycleTests {
 
     @Test("same seed, same record; another seed, another record")
     func deterministic() {
-        let again = runSimulation(SimulationSetup())
+        let again = runSimulation(withOracleModel(SimulationSetup()))
         #expect(bondRecordJSON(again) == bondRecordJSON(defaultOutcome))
         var other = SimulationSetup()
         other.seed = 2
-        #expect(bondRecordJSON(runSimulation(other)) != bondRecordJSON(defaultOutcome))
+        #expect(bondRecordJSON(runSimulation(withOracleModel(other))) != bondRecordJSON(defaultOutcome))
     }
 
     @Test("the bond record carries every key the process engineer needs")
@@ -109,7 +109,7 @@ struct OptionalStepTests {
                                                           cureSeconds: 20, cureTimeoutSeconds: 120, curePressureMaxTorr: 600)
         setup.recipe.leadForming = Recipe.LeadForming(releaseSeconds: 1, liftSeconds: 3)
         var injected = false, released = false, lifted = false
-        let outcome = runSimulation(setup) { report, _ in
+        let outcome = runSimulation(withOracleModel(setup)) { report, _ in
             if report.command.encapsulantValveOpen { injected = true }
             if report.command.securementReleased { released = true }
             if report.command.leadLiftRaised { lifted = true }
@@ -155,7 +155,7 @@ struct InterlockTests {
         var tripSeconds: Double? = nil
         var unsafeAfterTrip = 0
         var lampOutputAfterSettle = 0.0
-        let outcome = runSimulation(setup) { report, plant in
+        let outcome = runSimulation(withOracleModel(setup)) { report, plant in
             guard report.tripped else { return }
             if tripSeconds == nil { tripSeconds = report.timeSeconds }
             let c = report.command
@@ -184,7 +184,7 @@ struct InterlockTests {
         for seed in UInt64(11)...15 {
             var setup = SimulationSetup()
             setup.seed = seed
-            let outcome = runSimulation(setup)
+            let outcome = runSimulation(withOracleModel(setup))
             #expect(outcome.controller.phase == .complete, "seed \(seed)")
         }
     }

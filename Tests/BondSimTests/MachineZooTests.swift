@@ -170,8 +170,11 @@ struct MachineBenchmarkTests {
         for result in report.contenders {
             #expect(result.runs.count == 4)
             #expect(report.text.contains(result.name))
-            // Nothing refuses yet, and no calibration may melt solder.
-            #expect(result.runs.allSatisfy { $0.refusal == nil && !$0.calibrationMeltedSolder })
+            // No calibration may melt solder; only irbond refuses (before any cycle), and it never
+            // refuses a machine the ground truth calls feasible on these four.
+            #expect(result.runs.allSatisfy { !$0.calibrationMeltedSolder })
+            if !result.name.hasPrefix("irbond") { #expect(result.runs.allSatisfy { $0.refusal == nil }) }
+            #expect(result.runs.allSatisfy { $0.refusal == nil || $0.feasibility != .feasible })
         }
         #expect(report.text.contains("4 zoo machines"))
     }

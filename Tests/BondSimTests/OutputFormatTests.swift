@@ -31,13 +31,28 @@ struct OutputFormatTests {
         #expect(checks.count == 9)
         #expect(checks.allSatisfy { $0["ok"] as? Bool == true })
         #expect(object["truth"] is [String: Any])
+
+        // The observer's estimates and the mismatch strain at solidification (docs/record.md).
+        for key in ["die_peak_estimated_c", "joint_peak_estimated_c", "joint_time_above_liquidus_s",
+                    "wetted_conductance_learned_w_per_k", "die_at_solidification_c", "substrate_at_solidification_c"] {
+            #expect(object[key] is NSNumber, "\(key) is not a number")
+        }
+        let die = try #require(object["die_at_solidification_c"] as? Double)
+        let substrate = try #require(object["substrate_at_solidification_c"] as? Double)
+        let strain = try #require(object["mismatch_strain_at_solidification_ppm"] as? Double)
+        // The built-in recipe: silicon 2.6 ppm/K on BT 15 ppm/K from 25 C.
+        #expect(abs(strain - (2.6 * (die - 25) - 15 * (substrate - 25))) < 0.01)
+        // The die is hotter than the substrate when the joints freeze: that is the method.
+        #expect(die > substrate)
+        let learned = try #require(object["wetted_conductance_learned_w_per_k"] as? Double)
+        #expect(learned > 0.1, "the observer learned a wetted conductance well above tip contact")
     }
 
     @Test("an aborted record names its reason and still parses")
     func abortedRecordParses() throws {
         var setup = SimulationSetup()
         setup.faults.emergencyStopAtSeconds = 50
-        let json = bondRecordJSON(runSimulation(setup))
+        let json = bondRecordJSON(runSimulation(withOracleModel(setup)))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["result"] as? String == "aborted")
         #expect(object["abort_code"] as? String == "emergency_stop")
@@ -49,12 +64,12 @@ struct OutputFormatTests {
         let columns = TickLog.header.split(separator: ",").count
         var rows = 0
         var bad = 0
-        _ = runSimulation(SimulationSetup()) { report, plant in
+        _ = runSimulation(withOracleModel(SimulationSetup())) { report, plant in
             rows += 1
             let row = TickLog.row(report, plant)
             if row.split(separator: ",", omittingEmptySubsequences: false).count != columns || !row.hasSuffix("\n") { bad += 1 }
         }
-        #expect(columns == 34)
+        #expect(columns == 39)  // 34, then the observer's five estimate columns
         #expect(rows > 2000)
         #expect(bad == 0)
     }
@@ -66,7 +81,7 @@ struct OutputFormatTests {
             setup.recipe.atmosphere.purgeCycles = cycles
             var fills = 0
             var wasOpen = false
-            let outcome = runSimulation(setup) { report, _ in
+            let outcome = runSimulation(withOracleModel(setup)) { report, _ in
                 let open = report.command.nitrogenValveOpen && report.step == .purge
                 if open && !wasOpen { fills += 1 }
                 wasOpen = open

@@ -1,7 +1,9 @@
 # Runs inside the VM (busybox sh), started by /init. Sets up gpio-sim and i2c-stub as
 # Board/vm/board.toml describes them, then runs three cycles of the aarch64 release binary with
-# `irbond plant` as the machine: a passing cycle, an E-stop during reflow, an open thermocouple.
-# Prints each record and one summary line; exits 0 only if all three behave.
+# `irbond plant` as the machine: first `irbond calibrate` (the identification experiment through
+# the real drivers; its model file is what every cycle then runs on), then a passing cycle, an
+# E-stop during reflow, an open thermocouple.
+# Prints each record and one summary line; exits 0 only if all of it behaves.
 M=/lib/modules
 insmod $M/configfs.ko
 mount -t configfs none /sys/kernel/config
@@ -25,7 +27,19 @@ ln -s /dev/i2c-$BUS /dev/i2c-stub
 echo "hil: gpio-sim chip $(cat $C/bank0/chip_name) at $SYSFS, i2c-stub on /dev/i2c-$BUS"
 /irbond --version
 
-B=/board.toml; R=/recipe.toml; ESTOP_IN_REFLOW=
+B=/board.toml; R=/recipe.toml; MODEL=/tmp/model.toml; ESTOP_IN_REFLOW=
+# Calibration: the plant in the background, the experiment in front (~80 s of machine time).
+/irbond plant --board $B --recipe $R --gpio-sysfs $SYSFS 2>/tmp/plant-calibrate.txt &
+plant=$!
+sleep 1
+/irbond calibrate --board $B --recipe $R --model-out $MODEL --log /tmp/calibrate.csv > /tmp/calibrate.txt 2>&1
+rc_calibrate=$?
+kill $plant; wait $plant
+echo "=== calibrate (exit $rc_calibrate)"
+cat /tmp/calibrate.txt
+# A refused or aborted calibration shows the experiment (every 4th tick: time, die and substrate
+# readings, lamp duty): what the fit saw.
+[ $rc_calibrate = 0 ] || awk -F, '$2 == "identify" && NR % 4 == 0 {print "  identify t=" $1 " die " $3 " sub " $4 " lamp " $13}' /tmp/calibrate.csv
 # One cycle: the plant in the background (with its extra options), the controller in front.
 # With ESTOP_IN_REFLOW set, the bench presses the E-stop (its gpio-sim line's pull) 1 s after the
 # controller's progress line says reflow.
@@ -34,7 +48,7 @@ cycle() {
     /irbond plant --board $B --recipe $R --gpio-sysfs $SYSFS "$@" 2>/tmp/plant-$name.txt &
     plant=$!
     sleep 1
-    /irbond run --board $B --recipe $R --record /tmp/$name.json --log /tmp/$name.csv > /tmp/$name.txt 2>/tmp/$name.err &
+    /irbond run --board $B --recipe $R --model $MODEL --record /tmp/$name.json --log /tmp/$name.csv > /tmp/$name.txt 2>/tmp/$name.err &
     run=$!
     if [ -n "$ESTOP_IN_REFLOW" ]; then
         while kill -0 $run 2>/dev/null && ! grep -q '^reflow' /tmp/$name.err; do usleep 200000; done
@@ -59,6 +73,7 @@ cycle open --fault die-open@40
 
 ok=1
 check() { if eval "$1"; then echo "ok:   $2"; else echo "FAIL: $2"; ok=0; fi; }
+check '[ "$rc_calibrate" = 0 ] && [ -s $MODEL ]' "calibrate wrote a model (exit $rc_calibrate)"
 check '[ "$rc_pass" = 0 ] && grep -q "\"result\": \"pass\"" /tmp/pass.json' "full cycle passes (exit $rc_pass)"
 check '[ "$rc_estop" = 3 ] && grep -q "\"abort_code\": \"emergency_stop\"" /tmp/estop.json' "E-stop in reflow aborts (exit $rc_estop)"
 check 'grep -q "\"name\": \"reflow\".*\"outcome\": \"aborted\"" /tmp/estop.json' "the E-stop landed during reflow"
@@ -66,7 +81,7 @@ check '[ "$lamp_estop" = 0 ] && [ "$relay_estop" = 0 ] && tail -n 1 /tmp/estop.c
 check '[ "$rc_open" = 3 ] && grep -q "die thermocouple: open circuit" /tmp/open.json' "open thermocouple aborts (exit $rc_open)"
 pass_summary=$(grep -o '"die_peak_c": [0-9.]*' /tmp/pass.json)
 if [ $ok = 1 ]; then
-    echo "hil: pass: cycle passed ($pass_summary), E-stop in reflow -> aborted and safe, open thermocouple -> aborted"
+    echo "hil: pass: calibrated, cycle passed ($pass_summary), E-stop in reflow -> aborted and safe, open thermocouple -> aborted"
     exit 0
 fi
 echo "hil: FAIL"

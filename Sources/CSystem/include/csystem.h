@@ -80,6 +80,10 @@ const char *irb_version(void);
 const char *irb_commit(void);
 const char *irb_target(void);
 
+/// The wall-clock time as ISO 8601 UTC ("2026-12-03T10:00:00Z") into `buffer`; the length
+/// written (0 on failure). For provenance lines only: the control path never reads wall time.
+size_t irb_utc_timestamp(char *buffer, size_t capacity);
+
 /// The text of an errno value (strerror).
 const char *irb_strerror(int32_t error);
 
