@@ -39,11 +39,13 @@ public enum ObserverState {
 
 /// How much the observer trusts the model against the readings. Documented in docs/control.md.
 public struct ObserverTuning: Equatable, Sendable {
-    /// Random-walk intensity of the unknown die heat input, as a fraction of the lamp's full power
-    /// into the die per square-root second: how fast a model error is taken up.
-    public var dieDisturbanceFractionPerRootSecond: Double
-    /// The same for the substrate, as a fraction of the lamp's full power into the die.
-    public var substrateDisturbanceFractionPerRootSecond: Double
+    /// Random-walk intensity of the unknown die heat input, as the die heating rate it stands for
+    /// (K/s per square-root second, times the die's capacity): how fast a model error is taken
+    /// up. In heating-rate terms, not lamp-power terms: a strong lamp on a small die scaled it up
+    /// with the lamp, and the filter then inverted a slow thermocouple's lag on its noise.
+    public var dieDisturbanceKelvinPerSecondPerRootSecond: Double
+    /// The same for the substrate (times the substrate's capacity).
+    public var substrateDisturbanceKelvinPerSecondPerRootSecond: Double
     /// Direct temperature process noise, C per square-root second (unmodelled fast effects).
     public var temperatureCelsiusPerRootSecond: Double
     /// Filament output process noise, fraction per square-root second (duty modulation ripple).
@@ -63,7 +65,7 @@ public struct ObserverTuning: Equatable, Sendable {
     public var onsetThresholdSigma: Double
     public var learningSeconds: Double
 
-    public init(dieDisturbanceFractionPerRootSecond: Double = 0.04, substrateDisturbanceFractionPerRootSecond: Double = 0.02,
+    public init(dieDisturbanceKelvinPerSecondPerRootSecond: Double = 12, substrateDisturbanceKelvinPerSecondPerRootSecond: Double = 4.6,
                 temperatureCelsiusPerRootSecond: Double = 0.3, lampFractionPerRootSecond: Double = 0.01,
                 meltingConductancePerRootSecond: Double = 1.5, steadyConductanceFractionPerRootSecond: Double = 0.01,
                 meltingWindowCelsius: Double = 8, onsetAllowanceSigma: Double = 0.5, onsetThresholdSigma: Double = 4,
@@ -72,8 +74,8 @@ public struct ObserverTuning: Equatable, Sendable {
         self.onsetAllowanceSigma = onsetAllowanceSigma
         self.onsetThresholdSigma = onsetThresholdSigma
         self.learningSeconds = learningSeconds
-        self.dieDisturbanceFractionPerRootSecond = dieDisturbanceFractionPerRootSecond
-        self.substrateDisturbanceFractionPerRootSecond = substrateDisturbanceFractionPerRootSecond
+        self.dieDisturbanceKelvinPerSecondPerRootSecond = dieDisturbanceKelvinPerSecondPerRootSecond
+        self.substrateDisturbanceKelvinPerSecondPerRootSecond = substrateDisturbanceKelvinPerSecondPerRootSecond
         self.temperatureCelsiusPerRootSecond = temperatureCelsiusPerRootSecond
         self.lampFractionPerRootSecond = lampFractionPerRootSecond
         self.meltingConductancePerRootSecond = meltingConductancePerRootSecond
@@ -366,8 +368,8 @@ public struct ThermalObserver: Sendable {
         // In the melting window the two unknown heats are held nearly still: a larger G offset by
         // +wd and -ws looks the same to the readings, and the change there is the joints.
         let hold = melting ? 0.1 : 1
-        let dieW = t.dieDisturbanceFractionPerRootSecond * m.lampDieWattsAtFullDuty * hold
-        let substrateW = t.substrateDisturbanceFractionPerRootSecond * m.lampDieWattsAtFullDuty * hold
+        let dieW = t.dieDisturbanceKelvinPerSecondPerRootSecond * m.dieHeatCapacityJoulesPerKelvin * hold
+        let substrateW = t.substrateDisturbanceKelvinPerSecondPerRootSecond * m.substrateHeatCapacityJoulesPerKelvin * hold
         q[ObserverState.dieDisturbance, ObserverState.dieDisturbance] = dieW * dieW * dt
         q[ObserverState.substrateDisturbance, ObserverState.substrateDisturbance] = substrateW * substrateW * dt
         let g: Double

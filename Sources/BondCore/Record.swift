@@ -25,8 +25,6 @@ public struct CycleStatistics: Equatable, Sendable {
     public var jointTimeAboveLiquidusSeconds: Double = 0
     public var estimatedDifferentialMinWhileLiquidCelsius: Double? = nil
     public var estimatedDifferentialMaxWhileLiquidCelsius: Double? = nil
-    /// The observer's highest die-substrate conductance: the wetted joints' value it learned.
-    public var estimatedConductanceMaxWattsPerKelvin: Double? = nil
     /// Highest lamp duty while the solder was liquid: the headroom the machine had.
     public var lampDutyMaxWhileLiquid: Double? = nil
 
@@ -39,8 +37,6 @@ public struct CycleStatistics: Equatable, Sendable {
             estimatedSubstrateMaxCelsius = max(estimatedSubstrateMaxCelsius ?? estimate.substrateCelsius,
                                                estimate.substrateCelsius)
             jointPeakCelsius = max(jointPeakCelsius ?? estimate.jointCelsius, estimate.jointCelsius)
-            estimatedConductanceMaxWattsPerKelvin = max(estimatedConductanceMaxWattsPerKelvin ?? estimate.conductanceWattsPerKelvin,
-                                                        estimate.conductanceWattsPerKelvin)
             if estimate.jointCelsius >= recipe.alloy.liquidusCelsius { jointTimeAboveLiquidusSeconds += stepSeconds }
             if solderLiquid {
                 let d = estimate.differentialCelsius

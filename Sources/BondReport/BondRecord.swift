@@ -104,7 +104,6 @@ public func bondRecordJSON(controller c: BondController, context: RecordContext,
     add("die_minus_substrate_min_while_liquid_estimated_c", jsonNumber(s.estimatedDifferentialMinWhileLiquidCelsius))
     add("die_minus_substrate_max_while_liquid_estimated_c", jsonNumber(s.estimatedDifferentialMaxWhileLiquidCelsius))
     add("lamp_duty_max_while_liquid", jsonNumber(s.lampDutyMaxWhileLiquid))
-    add("wetted_conductance_learned_w_per_k", jsonNumber(s.estimatedConductanceMaxWattsPerKelvin))
     let solidifiedDie = c.sequencer.solidifiedDieCelsius, solidifiedSubstrate = c.sequencer.solidifiedSubstrateCelsius
     add("die_at_solidification_c", jsonNumber(solidifiedDie))
     add("substrate_at_solidification_c", jsonNumber(solidifiedSubstrate))
