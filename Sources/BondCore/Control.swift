@@ -88,10 +88,14 @@ public struct ModelLampControl: Sendable {
     public static let leadLimitDutyFraction = 0.3
     /// How long the lamp has been pinned (at full power, or by the Tg limiter) short of the target.
     private var pinnedSeconds = 0.0
+    private var pinnedStartDieCelsius = 0.0
 
     /// How long the lamp must stay pinned before a shortfall is reported: long enough for the
     /// filament and the die to show they cannot follow, short against a step's timeout.
     public static let shortfallConfirmSeconds = 2.0
+    /// Pinned this long with the die risen less than `stallRiseCelsius` since: a shortfall.
+    public static let stallSeconds = 8.0
+    public static let stallRiseCelsius = 1.0
 
     public init(tuning: ControlTuning, recipe: Recipe, model: MachineModel, stepSeconds: Double) {
         self.tuning = tuning
@@ -142,10 +146,14 @@ public struct ModelLampControl: Sendable {
 
     /// Lamp duty at which the substrate would settle at `aimCelsius`: all the lamp power
     /// absorbed by die and substrate, less the die's own losses, leaves through the substrate.
-    public func substrateFeedforwardDutyFraction(aimCelsius: Double, dieCelsius: Double, chuckCelsius: Double) -> Double {
+    /// `unknownHeatWatts`: the observer's estimate of the heat the model does not explain (both
+    /// disturbance states): a machine that cools its substrate worse than its model says shows up
+    /// there first, and the limiter's feedforward must not hand back the lamp the model promises.
+    public func substrateFeedforwardDutyFraction(aimCelsius: Double, dieCelsius: Double, chuckCelsius: Double,
+                                                 unknownHeatWatts: Double = 0) -> Double {
         let m = model
         let watts = m.substrateToChuckWattsPerKelvin * (aimCelsius - chuckCelsius)
-            + m.dieLossWattsPerKelvin * (dieCelsius - m.ambientCelsius)
+            + m.dieLossWattsPerKelvin * (dieCelsius - m.ambientCelsius) - unknownHeatWatts
         return clamped(watts / (m.lampDieWattsAtFullDuty + m.lampSubstrateWattsAtFullDuty), 0, 1)
     }
 
@@ -244,7 +252,8 @@ public struct ModelLampControl: Sendable {
         let tgAim = recipe.substrate.tgCelsius - tuning.substrateTgGuardCelsius
         let tgDuty = substrateTgLoop.update(
             setpoint: tgAim, measurement: substrate,
-            feedforward: substrateFeedforwardDutyFraction(aimCelsius: tgAim, dieCelsius: die, chuckCelsius: chuckCelsius),
+            feedforward: substrateFeedforwardDutyFraction(aimCelsius: tgAim, dieCelsius: die, chuckCelsius: chuckCelsius,
+                                                          unknownHeatWatts: estimate.dieDisturbanceWatts + estimate.substrateDisturbanceWatts),
             stepSeconds: dt, integrate: lastLampSource == .substrateTg || substrate > tgAim)
         if tgDuty < lamp { lamp = tgDuty; source = .substrateTg }
 
@@ -268,8 +277,17 @@ public struct ModelLampControl: Sendable {
                                     chuckCelsius: Double) -> LampShortfall? {
         let tolerance = recipe.profile.peakToleranceCelsius
         let pinned = (lamp >= 0.999 || source == .substrateTg) && estimate.dieCelsius < target - tolerance
+        if pinned && pinnedSeconds == 0 { pinnedStartDieCelsius = estimate.dieCelsius }
         pinnedSeconds = pinned ? pinnedSeconds + stepSeconds : 0
         guard pinnedSeconds >= ModelLampControl.shortfallConfirmSeconds else { return nil }
+        // The evidence wins over the model: pinned this long with the die stalled short of the
+        // target is a shortfall whatever the model says is reachable (a wrong model, e.g. a
+        // substrate that cools worse than calibrated, would otherwise run into the step timeout).
+        if pinnedSeconds >= ModelLampControl.stallSeconds
+            && estimate.dieCelsius - pinnedStartDieCelsius < ModelLampControl.stallRiseCelsius {
+            let short = target - estimate.dieCelsius
+            return source == .substrateTg ? .substrateTgLimit(celsius: short) : .lampSaturated(celsius: short)
+        }
         let m = model
         // The model as the observer sees it now: its conductance, and the disturbance it measured
         // (heat the model did not predict), which shifts the reachable steady state by w / G.
