@@ -250,6 +250,43 @@ public struct OutputLine: Equatable, Sendable {
     }
 }
 
+/// The heartbeat: a line BoardIO toggles once per tick while the loop runs, feeding an external
+/// retriggerable watchdog (a monostable such as the 74HC123, or a charge pump) that must see an
+/// edge within `holdSeconds` to keep the master relay's coil energised. A controller that stops
+/// ticking for any reason (SIGKILL, a crash, a kernel panic, a hung loop) stops the edges, and
+/// the relay drops however the lines were left; a line stuck high or stuck low drops it alike.
+/// The relay conducts only while it is commanded closed AND the heartbeat is alive
+/// (docs/board.md, Board/rpi4/board.toml).
+public struct HeartbeatOutput: Equatable, Sendable {
+    /// The line; it rests at its "off" level (`activeLevel.level(false)`) whenever BoardIO is not
+    /// ticking (start-up, safe state, released). `safeOn` is always false, `pwm` nil.
+    public var line: OutputLine
+    /// The circuit's hold time: how long after the last edge the relay stays energised.
+    public var holdSeconds: Double
+
+    /// The hold must cover this many loop periods: a rising-edge monostable is retriggered every
+    /// second tick, and one late tick must not drop the relay.
+    public static let minimumHoldLoopPeriods = 4.0
+    /// The lamp can stay powered for the hold (plus the relay's drop-out time) after the
+    /// controller dies: the hold is bounded so that this stays short.
+    public static let maximumHoldSeconds = 1.0
+    /// Allowed values of `hold_s` (one definition for the board file and the precondition below).
+    public static let holdRangeSeconds: ClosedRange<Double> = 0.001...maximumHoldSeconds
+
+    /// The shortest hold a loop of this period allows.
+    public static func minimumHoldSeconds(loopPeriodSeconds: Double) -> Double {
+        minimumHoldLoopPeriods * loopPeriodSeconds
+    }
+
+    public init(line: OutputLine, holdSeconds: Double) {
+        precondition(HeartbeatOutput.holdRangeSeconds.contains(holdSeconds),
+                     "heartbeat hold out of range (HeartbeatOutput.holdRangeSeconds)")
+        precondition(!line.safeOn && line.pwm == nil, "the heartbeat line rests off and is not a duty output")
+        self.line = line
+        self.holdSeconds = holdSeconds
+    }
+}
+
 /// Every output the controller drives. The optional steps' actuators may be absent on a board
 /// that cannot run them (a recipe that asks for them is then refused).
 public struct OutputLines: Equatable, Sendable {
@@ -262,10 +299,13 @@ public struct OutputLines: Equatable, Sendable {
     public var encapsulantValve: OutputLine?
     public var securementRelease: OutputLine?
     public var leadLift: OutputLine?
+    /// Required on hardware boards (the board file says why); optional on bench boards, where
+    /// without it the emulated master relay simply follows its line.
+    public var heartbeat: HeartbeatOutput?
 
     public init(lamp: OutputLine, chiller: OutputLine, masterRelay: OutputLine, vacuumValve: OutputLine,
                 nitrogenValve: OutputLine, ventValve: OutputLine, encapsulantValve: OutputLine? = nil,
-                securementRelease: OutputLine? = nil, leadLift: OutputLine? = nil) {
+                securementRelease: OutputLine? = nil, leadLift: OutputLine? = nil, heartbeat: HeartbeatOutput? = nil) {
         self.lamp = lamp
         self.chiller = chiller
         self.masterRelay = masterRelay
@@ -275,6 +315,7 @@ public struct OutputLines: Equatable, Sendable {
         self.encapsulantValve = encapsulantValve
         self.securementRelease = securementRelease
         self.leadLift = leadLift
+        self.heartbeat = heartbeat
     }
 }
 
