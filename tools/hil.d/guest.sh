@@ -82,7 +82,7 @@ cycle() {
     lamp=$(cat $SYSFS/sim_gpio0/value); relay=$(cat $SYSFS/sim_gpio2/value)
     kill $plant; wait $plant
     echo "=== record: $name (exit $rc; after exit lamp line $lamp, master relay line $relay)"
-    cat /tmp/$name.json 2>/dev/null || echo "(no record: the controller was killed)"
+    cat /tmp/$name.json 2>/dev/null || echo "(no record: the controller was killed, or never started)"
     log=/tmp/$name.csv; [ -f $log ] || log=$log.partial   # a killed controller leaves its log partial
     tail -n 1 $log | awk -F, '{print "last log row: time " $1 " s, step " $2 ", lamp duty " $13 ", master relay " $18}'
     grep 'heartbeat lost' /tmp/plant-$name.txt
