@@ -347,7 +347,8 @@ public struct InputLines: Equatable, Sendable {
     }
 }
 
-/// How the real-time loop runs on the board (issue 4).
+/// How the real-time loop runs on the board (issue 4; the latency settings of issue 10 are
+/// measured in docs/board.md, "Wake-up latency").
 public struct RealtimeSettings: Equatable, Sendable {
     /// SCHED_FIFO priority, 1...99.
     public var priority: Int32
@@ -355,6 +356,19 @@ public struct RealtimeSettings: Equatable, Sendable {
     public var overrunTripCount: Int
     /// Watchdog timeout when `/dev/watchdog` is enabled, s.
     public var watchdogTimeoutSeconds: Double
+    /// The CPU wake-up latency asked of the kernel's PM QoS while the loop runs
+    /// (`/dev/cpu_dma_latency`), us. 0, as cyclictest asks: idle CPUs poll instead of entering
+    /// idle states that take time to leave (on a VM guest: instead of halting the vCPU). nil: no
+    /// request, the system's idle policy applies.
+    public var cpuLatencyMicroseconds: Int32?
+    /// The CPU the loop is pinned to; nil: not pinned.
+    public var loopCPU: Int32?
+    /// The CPU the logger (writer) thread is pinned to; nil: automatic (a CPU other than the
+    /// loop's, if the loop is pinned and the process may use another; else not pinned).
+    public var loggerCPU: Int32?
+    /// How long the logger thread sleeps when the queue is empty, s: it wakes less often the
+    /// longer, and the queue holds 10 s of rows.
+    public var loggerPollSeconds: Double
 
     /// Allowed values: one definition for the board file, the command line (`--priority`) and
     /// the preconditions below.
@@ -363,15 +377,37 @@ public struct RealtimeSettings: Equatable, Sendable {
     public static let watchdogTimeoutRangeSeconds: ClosedRange<Double> = 1...60
     /// The watchdog must allow at least this many loop periods between pets.
     public static let watchdogMinimumLoopPeriods = 10.0
+    public static let cpuLatencyRangeMicroseconds: ClosedRange<Int> = 0...1_000_000
+    public static let cpuRange: ClosedRange<Int> = 0...1023
+    public static let loggerPollRangeSeconds: ClosedRange<Double> = 0.001...1
+    public static let defaultCPULatencyMicroseconds: Int32 = 0
+    public static let defaultLoggerPollSeconds = 0.02
 
-    public init(priority: Int32 = 80, overrunTripCount: Int = 5, watchdogTimeoutSeconds: Double = 2) {
+    public init(priority: Int32 = 80, overrunTripCount: Int = 5, watchdogTimeoutSeconds: Double = 2,
+                cpuLatencyMicroseconds: Int32? = RealtimeSettings.defaultCPULatencyMicroseconds, loopCPU: Int32? = nil,
+                loggerCPU: Int32? = nil, loggerPollSeconds: Double = RealtimeSettings.defaultLoggerPollSeconds) {
         precondition(RealtimeSettings.priorityRange.contains(Int(priority)), "SCHED_FIFO priority out of range (RealtimeSettings.priorityRange)")
         precondition(RealtimeSettings.overrunTripCountRange.contains(overrunTripCount),
                      "overrun trip count out of range (RealtimeSettings.overrunTripCountRange)")
         precondition(RealtimeSettings.watchdogTimeoutRangeSeconds.contains(watchdogTimeoutSeconds),
                      "watchdog timeout out of range (RealtimeSettings.watchdogTimeoutRangeSeconds)")
+        if let microseconds = cpuLatencyMicroseconds {
+            precondition(RealtimeSettings.cpuLatencyRangeMicroseconds.contains(Int(microseconds)),
+                         "CPU latency request out of range (RealtimeSettings.cpuLatencyRangeMicroseconds)")
+        }
+        if let cpu = loopCPU { precondition(RealtimeSettings.cpuRange.contains(Int(cpu)), "loop CPU out of range (RealtimeSettings.cpuRange)") }
+        if let cpu = loggerCPU {
+            precondition(RealtimeSettings.cpuRange.contains(Int(cpu)), "logger CPU out of range (RealtimeSettings.cpuRange)")
+            precondition(cpu != loopCPU, "the logger must not be pinned to the loop's CPU")
+        }
+        precondition(RealtimeSettings.loggerPollRangeSeconds.contains(loggerPollSeconds),
+                     "logger poll out of range (RealtimeSettings.loggerPollRangeSeconds)")
         self.priority = priority
         self.overrunTripCount = overrunTripCount
         self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+        self.cpuLatencyMicroseconds = cpuLatencyMicroseconds
+        self.loopCPU = loopCPU
+        self.loggerCPU = loggerCPU
+        self.loggerPollSeconds = loggerPollSeconds
     }
 }

@@ -100,7 +100,23 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         let overruns = s.integer("overrun_trip_count", RealtimeSettings.overrunTripCountRange, default: 5, &d)
         let watchdog = s.string("watchdog_device", default: "", &d)
         let timeout = s.double("watchdog_timeout_s", RealtimeSettings.watchdogTimeoutRangeSeconds, unit: "s", default: 2, &d)
-        board.realtime = RealtimeSettings(priority: Int32(priority), overrunTripCount: overruns, watchdogTimeoutSeconds: timeout)
+        // Latency (docs/board.md, "Wake-up latency"); -1 turns a setting off.
+        let latencyRange = RealtimeSettings.cpuLatencyRangeMicroseconds, cpus = RealtimeSettings.cpuRange
+        let latency = s.integer("cpu_latency_us", -1...latencyRange.upperBound,
+                                default: Int(RealtimeSettings.defaultCPULatencyMicroseconds), &d)
+        let loopCPU = s.integer("loop_cpu", -1...cpus.upperBound, default: -1, &d)
+        var loggerCPU = s.integer("logger_cpu", -1...cpus.upperBound, default: -1, &d)
+        let poll = s.double("logger_poll_s", RealtimeSettings.loggerPollRangeSeconds, unit: "s",
+                            default: RealtimeSettings.defaultLoggerPollSeconds, &d)
+        if loopCPU >= 0 && loggerCPU == loopCPU {
+            d.add(s.position("logger_cpu"), s.keyPath("logger_cpu"),
+                  "the logger would wake on the loop's CPU; give it another (or -1: chosen at start-up)")
+            loggerCPU = -1
+        }
+        board.realtime = RealtimeSettings(priority: Int32(priority), overrunTripCount: overruns, watchdogTimeoutSeconds: timeout,
+                                          cpuLatencyMicroseconds: latency < 0 ? nil : Int32(latency),
+                                          loopCPU: loopCPU < 0 ? nil : Int32(loopCPU), loggerCPU: loggerCPU < 0 ? nil : Int32(loggerCPU),
+                                          loggerPollSeconds: poll)
         board.watchdogDevicePath = watchdog.isEmpty ? nil : watchdog
         if !watchdog.isEmpty && !watchdog.hasPrefix("/dev/") {
             d.add(s.position("watchdog_device"), s.keyPath("watchdog_device"), "expected a device path such as /dev/watchdog")

@@ -169,6 +169,29 @@ struct BoardFileTests {
         #expect(withPlant.plant?.chillerCapacityWatts == 200)
     }
 
+    @Test("[realtime] latency settings: defaults, values, -1 turns them off, the logger not on the loop's CPU")
+    func realtimeLatency() throws {
+        let rpi4 = try boardText("rpi4/board.toml")
+        guard case .success(let plain) = loadBoard(text: rpi4, file: "b.toml") else { Issue.record("rpi4 does not load"); return }
+        #expect(plain.realtime.cpuLatencyMicroseconds == 0 && plain.realtime.loopCPU == nil && plain.realtime.loggerCPU == nil)
+        #expect(plain.realtime.loggerPollSeconds == RealtimeSettings.defaultLoggerPollSeconds)
+        let set = rpi4.replacingOccurrences(of: "cpu_latency_us = 0 ", with: "cpu_latency_us = -1 ")
+            .replacingOccurrences(of: "loop_cpu = -1 ", with: "loop_cpu = 3 ")
+            .replacingOccurrences(of: "logger_cpu = -1 ", with: "logger_cpu = 2 ")
+            .replacingOccurrences(of: "logger_poll_s = 0.02 ", with: "logger_poll_s = 0.05 ")
+        guard case .success(let board) = loadBoard(text: set, file: "b.toml") else {
+            Issue.record("\(boardErrors(set).map(\.description))"); return
+        }
+        #expect(board.realtime == RealtimeSettings(priority: 80, overrunTripCount: 5, watchdogTimeoutSeconds: 2,
+                                                   cpuLatencyMicroseconds: nil, loopCPU: 3, loggerCPU: 2, loggerPollSeconds: 0.05))
+        let clash = set.replacingOccurrences(of: "logger_cpu = 2", with: "logger_cpu = 3")
+            .replacingOccurrences(of: "logger_poll_s = 0.05", with: "logger_poll_s = 5")
+        let found = boardErrors(clash)
+        #expect(found.contains { $0.keyPath == "realtime.logger_cpu" && $0.message.contains("loop's CPU") })
+        #expect(found.contains { $0.keyPath == "realtime.logger_poll_s" && $0.message.contains("outside") })
+        #expect(found.count == 2, "\(found.map(\.description))")
+    }
+
     @Test("lines by name: line_name instead of line, names unique, not both")
     func lineNames() throws {
         var text = try boardText("rpi4/board.toml")
