@@ -40,6 +40,8 @@ rc_calibrate=$?
 kill $plant; wait $plant
 echo "=== calibrate (exit $rc_calibrate)"
 cat /tmp/calibrate.txt
+grep 'heartbeat lost' /tmp/plant-calibrate.txt
+tail -n 1 /tmp/plant-calibrate.txt
 # A refused or aborted calibration shows the experiment (every 4th tick: time, die and substrate
 # readings, lamp duty): what the fit saw.
 [ $rc_calibrate = 0 ] || awk -F, '$2 == "identify" && NR % 4 == 0 {print "  identify t=" $1 " die " $3 " sub " $4 " lamp " $13}' /tmp/calibrate.csv
