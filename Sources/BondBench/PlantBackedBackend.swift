@@ -4,6 +4,9 @@
 // levels with their active levels. Each tick `prepare` turns the driven lines into plant inputs
 // (the lamp line's on/off levels, not a duty: the PWM ripple is real), advances the plant to
 // the tick's time and refreshes the registers. Allocation-free: it runs inside the loop.
+// The master relay is wired as on the real board: through the heartbeat's retriggerable
+// watchdog, so it conducts only while its line is on AND the heartbeat line changed level
+// within the board's hold time.
 
 import BondBoard
 import BondCore
@@ -31,9 +34,15 @@ public struct PlantBackedBackend: BoardBackend {
     private var adcReadySeconds = 0.0
     private var adcFailing = false
     /// Physical line levels as driven, and how many times each output changed level.
-    public private(set) var lineLevels: InlineArray<9, Bool> = InlineArray(repeating: false)
-    public private(set) var edges: InlineArray<9, Int> = InlineArray(repeating: 0)
+    public private(set) var lineLevels: InlineArray<10, Bool> = InlineArray(repeating: false)
+    public private(set) var edges: InlineArray<10, Int> = InlineArray(repeating: 0)
     public private(set) var transfers = 0
+    /// When the heartbeat line last changed level (nil: never).
+    public private(set) var lastHeartbeatEdgeSeconds: Double? = nil
+    /// How often the heartbeat's watchdog dropped the master relay while its line was on, and
+    /// when it first did.
+    public private(set) var heartbeatDropouts = 0
+    public private(set) var firstHeartbeatDropoutSeconds: Double? = nil
 
     public init(hardware: BoardHardware, parameters: PlantParameters, faults: FaultPlan, seed: UInt64) {
         self.hardware = hardware
@@ -55,14 +64,37 @@ public struct PlantBackedBackend: BoardBackend {
         return lineLevels[role.rawValue] == line.activeLevel.level(true)
     }
 
+    /// The time until which the heartbeat's watchdog holds the relay (nil: never triggered);
+    /// +infinity on a board without a heartbeat (the relay follows its line).
+    public var heartbeatHoldsUntilSeconds: Double? {
+        guard let heartbeat = hardware.outputs.heartbeat else { return .infinity }
+        return lastHeartbeatEdgeSeconds.map { $0 + heartbeat.holdSeconds }
+    }
+
+    /// Whether the master relay's contacts are closed at `timeSeconds`: its line on and the
+    /// heartbeat alive (the external watchdog's output in series with the coil drive).
+    public func masterRelayConducts(atSeconds timeSeconds: Double) -> Bool {
+        guard isOn(.masterRelay), let until = heartbeatHoldsUntilSeconds else { return false }
+        return timeSeconds <= until
+    }
+
     public mutating func prepare(atSeconds timeSeconds: Double) {
-        let command = OutputCommand(
+        var command = OutputCommand(
             lampDutyFraction: isOn(.lamp) ? 1 : 0, chillerDutyFraction: isOn(.chiller) ? 1 : 0,
-            masterRelayClosed: isOn(.masterRelay), vacuumValveOpen: isOn(.vacuumValve),
+            masterRelayClosed: masterRelayConducts(atSeconds: nowSeconds), vacuumValveOpen: isOn(.vacuumValve),
             nitrogenValveOpen: isOn(.nitrogenValve), ventValveOpen: isOn(.ventValve),
             encapsulantValveOpen: isOn(.encapsulantValve), securementReleased: isOn(.securementRelease),
             leadLiftRaised: isOn(.leadLift))
         board.apply(command, atSeconds: nowSeconds)
+        // The watchdog times out inside this interval: the plant runs with the relay closed up to
+        // that moment and open after it.
+        if command.masterRelayClosed, let until = heartbeatHoldsUntilSeconds, until < timeSeconds {
+            board.advance(to: until)
+            command.masterRelayClosed = false
+            board.apply(command, atSeconds: until)
+            heartbeatDropouts += 1
+            if firstHeartbeatDropoutSeconds == nil { firstHeartbeatDropoutSeconds = until }
+        }
         frame = board.sample(atSeconds: timeSeconds)
         nowSeconds = timeSeconds
         refresh(0, frame.dieCelsius, hardware.thermocouples.die.conversionSeconds)
@@ -173,7 +205,10 @@ public struct PlantBackedBackend: BoardBackend {
     }
 
     public mutating func drive(_ output: OutputRole, level: Bool) -> Int32 {
-        if lineLevels[output.rawValue] != level { edges[output.rawValue] += 1 }
+        if lineLevels[output.rawValue] != level {
+            edges[output.rawValue] += 1
+            if output == .heartbeat { lastHeartbeatEdgeSeconds = nowSeconds }
+        }
         lineLevels[output.rawValue] = level
         return 0
     }

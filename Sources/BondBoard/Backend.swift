@@ -8,8 +8,8 @@ import BondCore
 /// The outputs, by role. Raw values index fixed-size tables.
 public enum OutputRole: Int, Equatable, Sendable {
     case lamp = 0, chiller, masterRelay, vacuumValve, nitrogenValve, ventValve, encapsulantValve,
-         securementRelease, leadLift
-    public static let count = 9
+         securementRelease, leadLift, heartbeat
+    public static let count = 10
 
     public var name: StaticString {
         switch self {
@@ -22,6 +22,7 @@ public enum OutputRole: Int, Equatable, Sendable {
         case .encapsulantValve: return "encapsulant_valve"
         case .securementRelease: return "securement_release"
         case .leadLift: return "lead_lift"
+        case .heartbeat: return "heartbeat"
         }
     }
 }

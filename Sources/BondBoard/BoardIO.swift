@@ -33,6 +33,7 @@ public struct BoardHardware: Equatable, Sendable {
         case .encapsulantValve: return outputs.encapsulantValve
         case .securementRelease: return outputs.securementRelease
         case .leadLift: return outputs.leadLift
+        case .heartbeat: return outputs.heartbeat?.line
         }
     }
 
@@ -69,7 +70,9 @@ public struct BoardIO<Backend: BoardBackend>: SensorBank, OutputBank {
     public private(set) var chiller: DutyModulator
     private var debouncers: InlineArray<3, Debouncer>
     /// The physical level last driven on each output (-1: not yet driven).
-    public private(set) var driven: InlineArray<9, Int8> = InlineArray(repeating: -1)
+    public private(set) var driven: InlineArray<10, Int8> = InlineArray(repeating: -1)
+    /// The heartbeat's logical state: flipped by every `apply`, off after `driveSafe`.
+    public private(set) var heartbeatOn = false
     public private(set) var outputErrors = 0
     public private(set) var inputErrors = 0
 
@@ -142,16 +145,24 @@ public struct BoardIO<Backend: BoardBackend>: SensorBank, OutputBank {
         set(.encapsulantValve, command.encapsulantValveOpen)
         set(.securementRelease, command.securementReleased)
         set(.leadLift, command.leadLiftRaised)
+        // Last: an edge per tick tells the external watchdog that a whole tick ran to its end.
+        if hardware.outputs.heartbeat != nil {
+            heartbeatOn.toggle()
+            set(.heartbeat, heartbeatOn)
+        }
     }
 
-    /// Every output to the safe state of the board file: lamp first, then the master relay,
-    /// then the rest. Always drives (even lines believed to be there already).
+    /// Every output to the safe state of the board file: lamp first, then the master relay and
+    /// the heartbeat (parked at its off level: no more edges, so the external watchdog lets the
+    /// relay drop even if a later fault drives the relay line), then the rest. Always drives
+    /// (even lines believed to be there already).
     public mutating func driveSafe(atSeconds now: Double) {
         lamp.reset(atSeconds: now)
         chiller.reset(atSeconds: now)
-        let order: InlineArray<9, OutputRole> = [.lamp, .masterRelay, .chiller, .vacuumValve, .nitrogenValve, .ventValve,
-                                                 .encapsulantValve, .securementRelease, .leadLift]
-        for i in 0..<9 {
+        heartbeatOn = false
+        let order: InlineArray<10, OutputRole> = [.lamp, .masterRelay, .heartbeat, .chiller, .vacuumValve, .nitrogenValve,
+                                                  .ventValve, .encapsulantValve, .securementRelease, .leadLift]
+        for i in 0..<OutputRole.count {
             let role = order[i]
             guard let line = hardware.line(role) else { continue }
             set(role, line.safeOn, force: true)

@@ -250,6 +250,43 @@ public struct OutputLine: Equatable, Sendable {
     }
 }
 
+/// The heartbeat: a line BoardIO toggles once per tick while the loop runs, feeding an external
+/// retriggerable watchdog (a monostable such as the 74HC123, or a charge pump) that must see an
+/// edge within `holdSeconds` to keep the master relay's coil energised. A controller that stops
+/// ticking for any reason (SIGKILL, a crash, a kernel panic, a hung loop) stops the edges, and
+/// the relay drops however the lines were left; a line stuck high or stuck low drops it alike.
+/// The relay conducts only while it is commanded closed AND the heartbeat is alive
+/// (docs/board.md, Board/rpi4/board.toml).
+public struct HeartbeatOutput: Equatable, Sendable {
+    /// The line; it rests at its "off" level (`activeLevel.level(false)`) whenever BoardIO is not
+    /// ticking (start-up, safe state, released). `safeOn` is always false, `pwm` nil.
+    public var line: OutputLine
+    /// The circuit's hold time: how long after the last edge the relay stays energised.
+    public var holdSeconds: Double
+
+    /// The hold must cover this many loop periods: a rising-edge monostable is retriggered every
+    /// second tick, and one late tick must not drop the relay.
+    public static let minimumHoldLoopPeriods = 4.0
+    /// The lamp can stay powered for the hold (plus the relay's drop-out time) after the
+    /// controller dies: the hold is bounded so that this stays short.
+    public static let maximumHoldSeconds = 1.0
+    /// Allowed values of `hold_s` (one definition for the board file and the precondition below).
+    public static let holdRangeSeconds: ClosedRange<Double> = 0.001...maximumHoldSeconds
+
+    /// The shortest hold a loop of this period allows.
+    public static func minimumHoldSeconds(loopPeriodSeconds: Double) -> Double {
+        minimumHoldLoopPeriods * loopPeriodSeconds
+    }
+
+    public init(line: OutputLine, holdSeconds: Double) {
+        precondition(HeartbeatOutput.holdRangeSeconds.contains(holdSeconds),
+                     "heartbeat hold out of range (HeartbeatOutput.holdRangeSeconds)")
+        precondition(!line.safeOn && line.pwm == nil, "the heartbeat line rests off and is not a duty output")
+        self.line = line
+        self.holdSeconds = holdSeconds
+    }
+}
+
 /// Every output the controller drives. The optional steps' actuators may be absent on a board
 /// that cannot run them (a recipe that asks for them is then refused).
 public struct OutputLines: Equatable, Sendable {
@@ -262,10 +299,13 @@ public struct OutputLines: Equatable, Sendable {
     public var encapsulantValve: OutputLine?
     public var securementRelease: OutputLine?
     public var leadLift: OutputLine?
+    /// Required on hardware boards (the board file says why); optional on bench boards, where
+    /// without it the emulated master relay simply follows its line.
+    public var heartbeat: HeartbeatOutput?
 
     public init(lamp: OutputLine, chiller: OutputLine, masterRelay: OutputLine, vacuumValve: OutputLine,
                 nitrogenValve: OutputLine, ventValve: OutputLine, encapsulantValve: OutputLine? = nil,
-                securementRelease: OutputLine? = nil, leadLift: OutputLine? = nil) {
+                securementRelease: OutputLine? = nil, leadLift: OutputLine? = nil, heartbeat: HeartbeatOutput? = nil) {
         self.lamp = lamp
         self.chiller = chiller
         self.masterRelay = masterRelay
@@ -275,6 +315,7 @@ public struct OutputLines: Equatable, Sendable {
         self.encapsulantValve = encapsulantValve
         self.securementRelease = securementRelease
         self.leadLift = leadLift
+        self.heartbeat = heartbeat
     }
 }
 
@@ -306,7 +347,8 @@ public struct InputLines: Equatable, Sendable {
     }
 }
 
-/// How the real-time loop runs on the board (issue 4).
+/// How the real-time loop runs on the board (issue 4; the latency settings of issue 10 are
+/// measured in docs/board.md, "Wake-up latency").
 public struct RealtimeSettings: Equatable, Sendable {
     /// SCHED_FIFO priority, 1...99.
     public var priority: Int32
@@ -314,6 +356,19 @@ public struct RealtimeSettings: Equatable, Sendable {
     public var overrunTripCount: Int
     /// Watchdog timeout when `/dev/watchdog` is enabled, s.
     public var watchdogTimeoutSeconds: Double
+    /// The CPU wake-up latency asked of the kernel's PM QoS while the loop runs
+    /// (`/dev/cpu_dma_latency`), us. 0, as cyclictest asks: idle CPUs poll instead of entering
+    /// idle states that take time to leave (on a VM guest: instead of halting the vCPU). nil: no
+    /// request, the system's idle policy applies.
+    public var cpuLatencyMicroseconds: Int32?
+    /// The CPU the loop is pinned to; nil: not pinned.
+    public var loopCPU: Int32?
+    /// The CPU the logger (writer) thread is pinned to; nil: automatic (a CPU other than the
+    /// loop's, if the loop is pinned and the process may use another; else not pinned).
+    public var loggerCPU: Int32?
+    /// How long the logger thread sleeps when the queue is empty, s: it wakes less often the
+    /// longer, and the queue holds 10 s of rows.
+    public var loggerPollSeconds: Double
 
     /// Allowed values: one definition for the board file, the command line (`--priority`) and
     /// the preconditions below.
@@ -322,15 +377,37 @@ public struct RealtimeSettings: Equatable, Sendable {
     public static let watchdogTimeoutRangeSeconds: ClosedRange<Double> = 1...60
     /// The watchdog must allow at least this many loop periods between pets.
     public static let watchdogMinimumLoopPeriods = 10.0
+    public static let cpuLatencyRangeMicroseconds: ClosedRange<Int> = 0...1_000_000
+    public static let cpuRange: ClosedRange<Int> = 0...1023
+    public static let loggerPollRangeSeconds: ClosedRange<Double> = 0.001...1
+    public static let defaultCPULatencyMicroseconds: Int32 = 0
+    public static let defaultLoggerPollSeconds = 0.02
 
-    public init(priority: Int32 = 80, overrunTripCount: Int = 5, watchdogTimeoutSeconds: Double = 2) {
+    public init(priority: Int32 = 80, overrunTripCount: Int = 5, watchdogTimeoutSeconds: Double = 2,
+                cpuLatencyMicroseconds: Int32? = RealtimeSettings.defaultCPULatencyMicroseconds, loopCPU: Int32? = nil,
+                loggerCPU: Int32? = nil, loggerPollSeconds: Double = RealtimeSettings.defaultLoggerPollSeconds) {
         precondition(RealtimeSettings.priorityRange.contains(Int(priority)), "SCHED_FIFO priority out of range (RealtimeSettings.priorityRange)")
         precondition(RealtimeSettings.overrunTripCountRange.contains(overrunTripCount),
                      "overrun trip count out of range (RealtimeSettings.overrunTripCountRange)")
         precondition(RealtimeSettings.watchdogTimeoutRangeSeconds.contains(watchdogTimeoutSeconds),
                      "watchdog timeout out of range (RealtimeSettings.watchdogTimeoutRangeSeconds)")
+        if let microseconds = cpuLatencyMicroseconds {
+            precondition(RealtimeSettings.cpuLatencyRangeMicroseconds.contains(Int(microseconds)),
+                         "CPU latency request out of range (RealtimeSettings.cpuLatencyRangeMicroseconds)")
+        }
+        if let cpu = loopCPU { precondition(RealtimeSettings.cpuRange.contains(Int(cpu)), "loop CPU out of range (RealtimeSettings.cpuRange)") }
+        if let cpu = loggerCPU {
+            precondition(RealtimeSettings.cpuRange.contains(Int(cpu)), "logger CPU out of range (RealtimeSettings.cpuRange)")
+            precondition(cpu != loopCPU, "the logger must not be pinned to the loop's CPU")
+        }
+        precondition(RealtimeSettings.loggerPollRangeSeconds.contains(loggerPollSeconds),
+                     "logger poll out of range (RealtimeSettings.loggerPollRangeSeconds)")
         self.priority = priority
         self.overrunTripCount = overrunTripCount
         self.watchdogTimeoutSeconds = watchdogTimeoutSeconds
+        self.cpuLatencyMicroseconds = cpuLatencyMicroseconds
+        self.loopCPU = loopCPU
+        self.loggerCPU = loggerCPU
+        self.loggerPollSeconds = loggerPollSeconds
     }
 }

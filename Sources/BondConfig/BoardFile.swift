@@ -100,7 +100,23 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         let overruns = s.integer("overrun_trip_count", RealtimeSettings.overrunTripCountRange, default: 5, &d)
         let watchdog = s.string("watchdog_device", default: "", &d)
         let timeout = s.double("watchdog_timeout_s", RealtimeSettings.watchdogTimeoutRangeSeconds, unit: "s", default: 2, &d)
-        board.realtime = RealtimeSettings(priority: Int32(priority), overrunTripCount: overruns, watchdogTimeoutSeconds: timeout)
+        // Latency (docs/board.md, "Wake-up latency"); -1 turns a setting off.
+        let latencyRange = RealtimeSettings.cpuLatencyRangeMicroseconds, cpus = RealtimeSettings.cpuRange
+        let latency = s.integer("cpu_latency_us", -1...latencyRange.upperBound,
+                                default: Int(RealtimeSettings.defaultCPULatencyMicroseconds), &d)
+        let loopCPU = s.integer("loop_cpu", -1...cpus.upperBound, default: -1, &d)
+        var loggerCPU = s.integer("logger_cpu", -1...cpus.upperBound, default: -1, &d)
+        let poll = s.double("logger_poll_s", RealtimeSettings.loggerPollRangeSeconds, unit: "s",
+                            default: RealtimeSettings.defaultLoggerPollSeconds, &d)
+        if loopCPU >= 0 && loggerCPU == loopCPU {
+            d.add(s.position("logger_cpu"), s.keyPath("logger_cpu"),
+                  "the logger would wake on the loop's CPU; give it another (or -1: chosen at start-up)")
+            loggerCPU = -1
+        }
+        board.realtime = RealtimeSettings(priority: Int32(priority), overrunTripCount: overruns, watchdogTimeoutSeconds: timeout,
+                                          cpuLatencyMicroseconds: latency < 0 ? nil : Int32(latency),
+                                          loopCPU: loopCPU < 0 ? nil : Int32(loopCPU), loggerCPU: loggerCPU < 0 ? nil : Int32(loggerCPU),
+                                          loggerPollSeconds: poll)
         board.watchdogDevicePath = watchdog.isEmpty ? nil : watchdog
         if !watchdog.isEmpty && !watchdog.hasPrefix("/dev/") {
             d.add(s.position("watchdog_device"), s.keyPath("watchdog_device"), "expected a device path such as /dev/watchdog")
@@ -142,7 +158,7 @@ public func loadBoard(text: String, file: String) -> Result<BoardDescription, Co
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("output", optional: !wired, &d) {
-        board.outputs = readOutputs(&s, lines: &lines, names: &board.outputLineNames, &d)
+        board.outputs = readOutputs(&s, kind: kind, lines: &lines, names: &board.outputLineNames, &d)
         s.rejectUnknownKeys(&d)
     }
     if var s = top.section("input", optional: !wired, &d) {
@@ -306,10 +322,11 @@ private func readAnalogChannel(_ parent: inout Section, _ role: String, unitWord
                          minimumValidVolts: minimum, maximumValidVolts: maximum)
 }
 
+/// In OutputRole raw-value order.
 private let outputRoles = ["lamp", "chiller", "master_relay", "vacuum_valve", "nitrogen_valve", "vent_valve",
-                           "encapsulant_valve", "securement_release", "lead_lift"]
+                           "encapsulant_valve", "securement_release", "lead_lift", "heartbeat"]
 
-private func readOutputs(_ s: inout Section, lines: inout LineUses, names: inout [String?],
+private func readOutputs(_ s: inout Section, kind: BoardKind, lines: inout LineUses, names: inout [String?],
                          _ d: inout ConfigDiagnostics) -> OutputLines? {
     for key in s.keys where !outputRoles.contains(key) {
         var message = "unknown output (outputs are " + quotedList(outputRoles) + ")"
@@ -347,9 +364,38 @@ private func readOutputs(_ s: inout Section, lines: inout LineUses, names: inout
     let vacuum = read("vacuum_valve"), nitrogen = read("nitrogen_valve"), vent = read("vent_valve")
     let encapsulant = read("encapsulant_valve", optional: true)
     let release = read("securement_release", optional: true), lift = read("lead_lift", optional: true)
+    let heartbeat = readHeartbeat(&s, kind: kind, lines: &lines, name: &names[OutputRole.heartbeat.rawValue], &d)
     guard let lamp, let chiller, let master, let vacuum, let nitrogen, let vent else { return nil }
     return OutputLines(lamp: lamp, chiller: chiller, masterRelay: master, vacuumValve: vacuum, nitrogenValve: nitrogen,
-                       ventValve: vent, encapsulantValve: encapsulant, securementRelease: release, leadLift: lift)
+                       ventValve: vent, encapsulantValve: encapsulant, securementRelease: release, leadLift: lift,
+                       heartbeat: heartbeat)
+}
+
+/// `[output.heartbeat]`: the line toggled every tick and the hold time of the external watchdog
+/// it feeds. Required on hardware boards: without it a controller that dies with the master
+/// relay's line left on (a Raspberry Pi keeps a released pin's level) would leave the lamp powered.
+/// The hold's tie to the loop period is one of the loop-period rules (LoopPeriodRules.swift).
+private func readHeartbeat(_ s: inout Section, kind: BoardKind, lines: inout LineUses, name: inout String?,
+                           _ d: inout ConfigDiagnostics) -> HeartbeatOutput? {
+    guard var t = s.section("heartbeat", optional: true, &d) else {
+        if kind == .hardware {
+            d.add(s.table.position, s.keyPath("heartbeat"),
+                  "missing table [output.heartbeat]: a hardware board needs a heartbeat line feeding an external "
+                  + "retriggerable watchdog in series with the master relay's coil drive, so that a controller that dies "
+                  + "(SIGKILL, crash, kernel panic) still drops the lamp (docs/board.md)")
+        }
+        return nil
+    }
+    let line = readLine(&t, &lines, name: &name, &d)
+    let active = t.choice("active", ["high", "low"], default: "high", &d) ?? 0
+    let hold = t.double("hold_s", HeartbeatOutput.holdRangeSeconds, unit: "s", &d)
+    for key in ["safe", "pwm_period_s", "pwm_min_on_s", "pwm_min_off_s"] where t.table[key] != nil {
+        _ = t.value(key)
+        d.add(t.position(key), t.keyPath(key), "the heartbeat toggles every tick and rests at its off level otherwise: "
+              + "it takes only line or line_name, active and hold_s")
+    }
+    t.rejectUnknownKeys(&d)
+    return HeartbeatOutput(line: OutputLine(lineOffset: line, activeLevel: active == 0 ? .high : .low), holdSeconds: hold)
 }
 
 private func readInputs(_ s: inout Section, lines: inout LineUses, names: inout [String?],

@@ -53,6 +53,15 @@ public func loopPeriodViolations(of board: BoardDescription, loopPeriodSeconds l
             }
         }
     }
+    if let heartbeat = board.outputs?.heartbeat {
+        let minimum = HeartbeatOutput.minimumHoldSeconds(loopPeriodSeconds: loop)
+        if heartbeat.holdSeconds < minimum - 1e-12 {
+            add("output.heartbeat.hold_s", "the hold must cover at least " + describe(HeartbeatOutput.minimumHoldLoopPeriods)
+                + " loop periods (" + describe(minimum) + " s): a rising-edge monostable is retriggered every second tick, "
+                + "and one late tick must not drop the master relay"
+                + (minimum > HeartbeatOutput.maximumHoldSeconds ? "; at this loop period no hold of 1 s or less does: shorten the loop period" : ""))
+        }
+    }
     if let plant = board.plant, plant.integrationStepSeconds > loop {
         add("plant.integration_step_s", "the plant's integration step must not exceed the loop period (" + describe(loop) + " s)")
     }

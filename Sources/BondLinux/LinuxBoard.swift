@@ -36,7 +36,7 @@ extension LinuxBackend {
             _ = irb_close(fd)
             throw LinuxBoardError(message: "cannot open GPIO chip " + gpioChip + ": " + errorText(error))
         }
-        var outputs: InlineArray<9, UnsafeMutableRawPointer?> = InlineArray(repeating: nil)
+        var outputs: InlineArray<10, UnsafeMutableRawPointer?> = InlineArray(repeating: nil)
         var inputs: InlineArray<3, UnsafeMutableRawPointer?> = InlineArray(repeating: nil)
         func giveUp(_ message: String) -> LinuxBoardError {
             var partial = LinuxBackend(i2cDescriptor: fd, chip: chip, outputLines: outputs, inputLines: inputs, calls: .linux)

@@ -105,6 +105,12 @@ public struct LinuxThread {
 
     /// Waits for the thread to end.
     public func join() { irb_thread_join(handle) }
+
+    /// Pins the thread to one CPU.
+    public func pin(toCPU cpu: Int32) throws(Errno) {
+        let result = irb_thread_set_cpu(handle, cpu)
+        if result != 0 { throw Errno(result) }
+    }
 }
 
 // MARK: - The rings and shared words between the loop and the writer
@@ -166,6 +172,38 @@ public enum RealtimeSetup {
         let result = irb_set_cpu(cpu)
         if result != 0 { throw Errno(result) }
     }
+    /// The calling thread's SCHED_FIFO priority, 0 when it runs at another policy.
+    public static var currentFIFOPriority: Int32 { irb_current_fifo_priority() }
+    /// The CPU the calling thread runs on now, nil when it cannot be told.
+    public static var currentCPU: Int32? {
+        let cpu = irb_current_cpu()
+        return cpu < 0 ? nil : cpu
+    }
+    /// The lowest CPU other than `cpu` that the calling thread may run on, nil when there is none.
+    /// Ask before pinning the calling thread (its affinity is the process's until then).
+    public static func otherAllowedCPU(excluding cpu: Int32) -> Int32? {
+        let other = irb_other_allowed_cpu(cpu)
+        return other < 0 ? nil : other
+    }
+    /// The calling thread's timer slack (PR_SET_TIMERSLACK; at least 1 ns, 0 would restore the
+    /// 50 us default). SCHED_FIFO threads get none anyway: this is for runs without it.
+    public static func setTimerSlack(nanoseconds: UInt64) throws(Errno) { _ = try check(irb_set_timer_slack_ns(nanoseconds)) }
+}
+
+/// A PM QoS CPU wake-up latency request (`/dev/cpu_dma_latency`, as cyclictest makes one): the
+/// kernel keeps idle CPUs out of idle states slower to leave than `microseconds` (0: they poll)
+/// for as long as the request is held. Needs root.
+public struct CPULatencyRequest {
+    public let microseconds: Int32
+    private let descriptor: Int32
+
+    public init(microseconds: Int32) throws(Errno) {
+        descriptor = try check(irb_request_cpu_latency(microseconds))
+        self.microseconds = microseconds
+    }
+
+    /// Ends the request (closing the descriptor; the kernel also ends it when the process dies).
+    public func release() { irb_release_cpu_latency(descriptor) }
 }
 
 /// Heap allocations made by the calling thread (the program's malloc family counts them).

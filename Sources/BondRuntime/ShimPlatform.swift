@@ -183,12 +183,12 @@ public struct LinuxBackend: RuntimeBackend {
     public typealias Truth = NoTruth
     private var i2cDescriptor: Int32
     private var chip: UnsafeMutableRawPointer?
-    private var outputLines: InlineArray<9, UnsafeMutableRawPointer?>
+    private var outputLines: InlineArray<10, UnsafeMutableRawPointer?>
     private var inputLines: InlineArray<3, UnsafeMutableRawPointer?>
     private var selectedAddress: UInt8 = 0xFF
     private let calls: BoardCalls
 
-    public init(i2cDescriptor: Int32, chip: UnsafeMutableRawPointer?, outputLines: InlineArray<9, UnsafeMutableRawPointer?>,
+    public init(i2cDescriptor: Int32, chip: UnsafeMutableRawPointer?, outputLines: InlineArray<10, UnsafeMutableRawPointer?>,
                 inputLines: InlineArray<3, UnsafeMutableRawPointer?>, calls: BoardCalls) {
         self.i2cDescriptor = i2cDescriptor
         self.chip = chip

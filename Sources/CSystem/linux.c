@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 // MARK: - I2C
@@ -115,12 +116,55 @@ int32_t irb_set_fifo_priority(int32_t priority) {
     return pthread_setschedparam(pthread_self(), SCHED_FIFO, &p);
 }
 
+int32_t irb_current_fifo_priority(void) {
+    int policy = 0;
+    struct sched_param p = {0};
+    if (pthread_getschedparam(pthread_self(), &policy, &p) != 0 || policy != SCHED_FIFO) return 0;
+    return p.sched_priority;
+}
+
 int32_t irb_set_cpu(int32_t cpu) {
     if (cpu < 0) return 0;
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+int32_t irb_other_allowed_cpu(int32_t excluded) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (cpu != excluded && CPU_ISSET(cpu, &set)) return cpu;
+    }
+    return -1;
+}
+
+int32_t irb_current_cpu(void) {
+    int cpu = sched_getcpu();
+    return cpu < 0 ? -errno : cpu;
+}
+
+int32_t irb_request_cpu_latency(int32_t microseconds) {
+    int fd = open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int32_t value = microseconds;  // the binary form: a native 32-bit integer
+    if (write(fd, &value, sizeof value) != (ssize_t)sizeof value) {
+        int e = errno ? errno : EIO;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+void irb_release_cpu_latency(int32_t fd) {
+    if (fd >= 0) close(fd);
+}
+
+int32_t irb_set_timer_slack_ns(uint64_t nanoseconds) {
+    unsigned long slack = nanoseconds > 0 ? (unsigned long)nanoseconds : 1;
+    return prctl(PR_SET_TIMERSLACK, slack, 0, 0, 0) < 0 ? -errno : 0;
 }
 
 // MARK: - Watchdog
@@ -174,11 +218,31 @@ void *irb_thread_start(void (*body)(void *), void *context) {
     if (!start) return NULL;
     start->body = body;
     start->context = context;
-    if (pthread_create(&start->thread, NULL, thread_main, start) != 0) {
+    // Explicit normal scheduling: by default a thread inherits its creator's policy, and a
+    // helper started from a SCHED_FIFO thread would otherwise run at the loop's own priority,
+    // where the loop cannot preempt it (measured in docs/board.md).
+    pthread_attr_t attributes;
+    struct sched_param normal = {.sched_priority = 0};
+    if (pthread_attr_init(&attributes) != 0) { free(start); return NULL; }
+    pthread_attr_setinheritsched(&attributes, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attributes, SCHED_OTHER);
+    pthread_attr_setschedparam(&attributes, &normal);
+    int rc = pthread_create(&start->thread, &attributes, thread_main, start);
+    pthread_attr_destroy(&attributes);
+    if (rc != 0) {
         free(start);
         return NULL;
     }
     return start;
+}
+
+int32_t irb_thread_set_cpu(void *thread, int32_t cpu) {
+    struct thread_start *start = thread;
+    if (cpu < 0 || !start) return 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(start->thread, sizeof set, &set);
 }
 
 void irb_thread_join(void *thread) {

@@ -133,8 +133,13 @@ func describeWiring(_ board: BoardDescription) -> [String] {
                      one("N2", .nitrogenValve, outputs.nitrogenValve), one("vent", .ventValve, outputs.ventValve),
                      one("encapsulant", .encapsulantValve, outputs.encapsulantValve),
                      one("release", .securementRelease, outputs.securementRelease),
-                     one("lift", .leadLift, outputs.leadLift)].compactMap { $0 }
+                     one("lift", .leadLift, outputs.leadLift), one("heartbeat", .heartbeat, outputs.heartbeat?.line)
+                    ].compactMap { $0 }
         lines.append("  GPIO " + chip + " outputs: " + parts.joined(separator: ", "))
+        if let heartbeat = outputs.heartbeat {
+            lines.append("  heartbeat: toggled every tick; the external watchdog holds the master relay for "
+                         + fixed(heartbeat.holdSeconds, 3) + " s after the last edge")
+        }
     }
     if let inputs = board.inputs {
         func at(_ role: InputRole, _ line: InputLine) -> String {

@@ -4,6 +4,10 @@
 // would report into i2c-stub through /dev/i2c-N (MCP9601 TH, status with the TH-update bit,
 // device ID; ADS1115 conversions for the input the controller selected), in the chips' byte
 // order. The inputs (E-stop, film seal, chiller flow) are set through `sim_gpioN/pull`.
+// The master relay is wired through the heartbeat's external watchdog, emulated here in wall
+// time: it conducts only while its line is on AND the heartbeat line changed level within the
+// board's hold time. When the heartbeat stops with the relay's line still on, a line saying so
+// (times in the plant's clock and in CLOCK_MONOTONIC) goes to standard error for tools/hil.
 
 import BondBoard
 import BondConfig
@@ -84,6 +88,19 @@ func runPlant(_ args: inout Arguments) -> Int32 {
     var pulls: [Int] = Array(repeating: -1, count: InputRole.count)
     var liquidSince: Double? = nil
     var buffer = [UInt8](repeating: 0, count: 8)
+    // The heartbeat's watchdog: the last level seen and when it last changed (wall time).
+    let heartbeatHoldNs = hardware.outputs.heartbeat.map { UInt64(($0.holdSeconds * 1e9).rounded()) }
+    var heartbeatLevel: Bool? = nil
+    var lastEdgeNs: UInt64? = nil
+    var lastEdgeSeconds = 0.0
+    var heartbeatEdges = 0
+    var relayConducting = false
+    var heartbeatDropouts = 0
+    // A round later than half the hold may have missed a pair of edges: the plant cannot judge
+    // the heartbeat across such a gap, and counts it as alive (a drop-out is then seen late,
+    // never falsely). Counted, so an emulator that stalls shows in its last line.
+    var previousRoundNs: UInt64? = nil
+    var blindGaps = 0
     func lineValue(_ offset: UInt32) -> Bool {
         let path = sysfs + "/sim_gpio" + String(offset) + "/value"
         let n: Int
@@ -117,8 +134,35 @@ func runPlant(_ args: inout Arguments) -> Int32 {
             guard let line = hardware.line(role), let offset = outputOffsets[role.rawValue] else { return false }
             return lineValue(offset) == line.activeLevel.level(true)
         }
+        let roundNs = MonotonicClock.nowNanoseconds()
+        if let offset = outputOffsets[OutputRole.heartbeat.rawValue] {
+            let level = lineValue(offset)
+            if let previous = heartbeatLevel, previous != level {
+                lastEdgeNs = roundNs
+                lastEdgeSeconds = now
+                heartbeatEdges += 1
+            }
+            heartbeatLevel = level
+            if let holdNs = heartbeatHoldNs, let previous = previousRoundNs, roundNs - previous > holdNs / 2, lastEdgeNs != nil {
+                lastEdgeNs = roundNs
+                lastEdgeSeconds = now
+                blindGaps += 1
+            }
+        }
+        previousRoundNs = roundNs
+        let relayLine = on(.masterRelay)
+        var heartbeatAlive = true
+        if let holdNs = heartbeatHoldNs { heartbeatAlive = lastEdgeNs.map { roundNs - $0 <= holdNs } ?? false }
+        if relayConducting && relayLine && !heartbeatAlive {
+            heartbeatDropouts += 1
+            writeStderr("irbond plant: heartbeat lost, master relay dropped with its line still on: t=" + fixed(now, 3)
+                        + " s, last edge t=" + fixed(lastEdgeSeconds, 3) + " s, hold " + fixed(double(heartbeatHoldNs ?? 0) / 1e9, 3)
+                        + " s (monotonic drop_s=" + fixed(double(roundNs) / 1e9, 3) + " last_edge_s="
+                        + fixed(double(lastEdgeNs ?? 0) / 1e9, 3) + ")\n")
+        }
+        relayConducting = relayLine && heartbeatAlive
         var command = OutputCommand(lampDutyFraction: on(.lamp) ? 1 : 0, chillerDutyFraction: on(.chiller) ? 1 : 0,
-                                    masterRelayClosed: on(.masterRelay), vacuumValveOpen: on(.vacuumValve),
+                                    masterRelayClosed: relayConducting, vacuumValveOpen: on(.vacuumValve),
                                     nitrogenValveOpen: on(.nitrogenValve), ventValveOpen: on(.ventValve))
         command.encapsulantValveOpen = on(.encapsulantValve)
         simulated.apply(command, atSeconds: now)
@@ -166,7 +210,10 @@ func runPlant(_ args: inout Arguments) -> Int32 {
     i2c.close()
     let s = simulated.plant.state
     writeStderr("irbond plant: stopped after " + fixed(now, 1) + " s (die " + fixed(s.dieCelsius, 1) + " C, pressure "
-                + jsonNumber(s.pressureTorr, significant: 3) + " Torr); " + String(lateRounds) + " rounds more than 10 ms late"
+                + jsonNumber(s.pressureTorr, significant: 3) + " Torr, master relay " + (relayConducting ? "closed" : "open")
+                + "); " + String(heartbeatEdges) + " heartbeat edges, " + String(heartbeatDropouts) + " heartbeat drop-outs, "
+                + String(blindGaps) + " gaps longer than half the hold; "
+                + String(lateRounds) + " rounds more than 10 ms late"
                 + (lateRounds > 0 ? " (worst " + fixed(worstLateSeconds * 1000, 1) + " ms)" : "") + "\n")
     return 0
 }

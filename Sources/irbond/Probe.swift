@@ -41,7 +41,7 @@ func runProbe(_ args: inout Arguments) -> Int32 {
         for r in 0..<OutputRole.count where OutputRole(rawValue: r)!.name.text == toggle { role = OutputRole(rawValue: r) }
         guard let found = role, hardware.line(found) != nil else {
             fail("--toggle: '" + toggle + "' is not an output of this board (outputs: lamp, chiller, master_relay, vacuum_valve, "
-                 + "nitrogen_valve, vent_valve, encapsulant_valve, securement_release, lead_lift)")
+                 + "nitrogen_valve, vent_valve, encapsulant_valve, securement_release, lead_lift, heartbeat)")
         }
         if (found == .lamp || found == .masterRelay) && !allowLamp {
             fail("--toggle " + toggle + " can power the IR lamp: add --allow-lamp, with the film and parts in place and the area clear")
@@ -143,9 +143,11 @@ func probe<B: RuntimeBackend>(_ io: inout BoardIO<B>, board: BoardDescription, t
         case .encapsulantValve: command.encapsulantValveOpen = true
         case .securementRelease: command.securementReleased = true
         case .leadLift: command.leadLiftRaised = true
+        case .heartbeat: break  // every apply toggles it; the rest stays safe
         }
         if role == .chiller { command.chillerDutyFraction = 0 }  // the chiller's safe state is on: pulse it off
-        print("toggle: " + role.name.text + " " + (role == .chiller ? "off" : "on") + " for " + fixed(pulseSeconds, 2) + " s, then safe")
+        let how = role == .chiller ? "off" : (role == .heartbeat ? "toggling every 50 ms" : "on")
+        print("toggle: " + role.name.text + " " + how + " for " + fixed(pulseSeconds, 2) + " s, then safe")
         let pulseStart = MonotonicClock.nowNanoseconds()
         var now = t + 0.2
         while MonotonicClock.seconds(since: pulseStart) < pulseSeconds && StopSignals.first == 0 {

@@ -7,7 +7,8 @@
 //   2. options and files validated (BondConfig; overrides with the board file's rules)
 //   3. output paths checked and their partial files created
 //   4. fatal-signal handler; the writer thread (normal priority)
-//   5. memory locked, SCHED_FIFO, CPU pinning (warn, or refuse with --require-realtime)
+//   5. memory locked, SCHED_FIFO (warn, or refuse with --require-realtime), the wake-up latency
+//      set-up: loop and writer CPUs, timer slack, the PM QoS request held while the loop runs
 //   6. the board opened (Linux: lines requested at their safe levels, registered with the
 //      fatal handler; bench: the plant behind mock chips)
 //   7. the runner; then the final record, atomically; exit status as `sim`.
@@ -41,6 +42,8 @@ struct RunOptions {
     var benchLinesPath: String? = nil
     /// Run only this long and then stop (the latency benchmark); nil: the whole cycle.
     var durationSeconds: Double? = nil
+    /// Write the wake-latency histogram here at the end (`tools/bench latency`, cyclictest's format).
+    var latencyHistogramPath: String? = nil
     /// `--model FILE`: the machine model (from `irbond calibrate`) the controller runs on.
     var modelPath: String? = nil
     /// Set by `irbond calibrate`: the cycle is the identification experiment.
@@ -150,6 +153,7 @@ func parseRunOptions(_ args: inout Arguments) -> RunOptions {
             }
         case "--bench-lines": options.benchLinesPath = args.value(for: word)
         case "--duration": options.durationSeconds = parseDouble(args.value(for: word), option: word, range: 0.1...86_400)
+        case "--latency-histogram": options.latencyHistogramPath = args.value(for: word)
         case "--model": options.modelPath = args.value(for: word)
         default: fail("unknown run option '" + word + "'\n\n" + usage)
         }
@@ -164,7 +168,7 @@ func runOnLinux(_ command: RunCommand, _ hardware: BoardHardware, _ controller: 
                 record: EvidenceFile?) -> Int32 {
     let board = command.configuration.board
     let writer = command.startWriter(NoTruth.self, log: log, record: record, controller: controller)
-    let realtime = command.enterRealtime(writer)
+    var realtime = command.enterRealtime(writer)
     let backend: LinuxBackend
     do {
         backend = try openLinuxBackend(board, hardware)
@@ -178,6 +182,7 @@ func runOnLinux(_ command: RunCommand, _ hardware: BoardHardware, _ controller: 
     AllocationCounter.start()
     runCycle(&runner)
     let allocations = AllocationCounter.stop()
+    realtime.loopEnded()
     return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
 }
 
@@ -191,7 +196,7 @@ func runOnBench(_ command: RunCommand, _ hardware: BoardHardware, _ controller: 
     plant.solderSolidusCelsius = command.configuration.recipe.recipe.alloy.solidusCelsius
     plant.solderLiquidusCelsius = command.configuration.recipe.recipe.alloy.liquidusCelsius
     let writer = command.startWriter(PlantState.self, log: log, record: record, controller: controller)
-    let realtime = command.enterRealtime(writer)
+    var realtime = command.enterRealtime(writer)
     let mirror: LineMirror
     do {
         mirror = try LineMirror(path: options.benchLinesPath, count: OutputRole.count)
@@ -213,6 +218,7 @@ func runOnBench(_ command: RunCommand, _ hardware: BoardHardware, _ controller: 
     AllocationCounter.start()
     runCycle(&runner)
     let allocations = AllocationCounter.stop()
+    realtime.loopEnded()
     FatalSignals.forgetLines()
     return command.report(writer, runner.controller, runner.outcome, runner.statistics, runner.board.figures, allocations, realtime)
 }
@@ -222,7 +228,30 @@ func runOnBench(_ command: RunCommand, _ hardware: BoardHardware, _ controller: 
 struct RealtimeState {
     var memoryLocked = false
     var fifoPriority: Int32? = nil
+    /// The CPUs the loop and the writer thread were pinned to (nil: not pinned).
+    var loopCPU: Int32? = nil
+    var loggerCPU: Int32? = nil
+    var timerSlackNanoseconds: UInt64? = nil
+    /// The PM QoS CPU wake-up latency request, held while the loop runs.
+    var cpuLatencyRequest: CPULatencyRequest? = nil
     var notes: [String] = []
+
+    /// What could not be had: a warning now, a note in the record.
+    mutating func warn(_ text: String) {
+        writeStderr("irbond: warning: " + text + "\n")
+        notes.append(text)
+    }
+
+    /// After the runner: the PM QoS request ends (the record still names it).
+    mutating func loopEnded() { cpuLatencyRequest?.release() }
+
+    /// The record's loop-section fields of the latency set-up.
+    var recordFields: [(String, String)] {
+        [("cpu_latency_request_us", cpuLatencyRequest.map { String($0.microseconds) } ?? "null"),
+         ("timer_slack_ns", timerSlackNanoseconds.map { String($0) } ?? "null"),
+         ("loop_cpu", loopCPU.map { String($0) } ?? "null"),
+         ("logger_cpu", loggerCPU.map { String($0) } ?? "null")]
+    }
 }
 
 /// The board's driver figures for the record.
@@ -254,7 +283,7 @@ struct RunCommand {
         do {
             writer = try RunWriter<Truth>(loopPeriodSeconds: settings.loopPeriodSeconds, log: log, record: record,
                                           logEvery: options.logEvery, quiet: options.quiet, recordContext: context,
-                                          controller: controller)
+                                          controller: controller, pollSeconds: configuration.board.realtime.loggerPollSeconds)
             writer.collectIdentification = options.calibration != nil
             try writer.start()
         } catch {
@@ -306,14 +335,55 @@ struct RunCommand {
                 state.notes.append(message)
             }
         }
-        if options.cpu >= 0 {
+        enterLowLatency(writer, &state)
+        return state
+    }
+
+    /// The wake-up latency set-up (issue 10; measured in docs/board.md, "Wake-up latency"), on the
+    /// loop's thread after SCHED_FIFO: the loop pinned (`--cpu` or `[realtime] loop_cpu`) and the
+    /// writer thread kept off its CPU, 1 ns of timer slack, and a PM QoS CPU-latency request (as
+    /// cyclictest makes one; not with --no-realtime). None is fatal; each shows in the record.
+    private func enterLowLatency<Truth: LogTruth>(_ writer: RunWriter<Truth>, _ state: inout RealtimeState) {
+        let settings = configuration.board.realtime
+        var otherCPU: Int32? = nil
+        if let cpu = options.cpu >= 0 ? options.cpu : settings.loopCPU {
+            otherCPU = RealtimeSetup.otherAllowedCPU(excluding: cpu)  // before the pinning narrows it
             do {
-                try RealtimeSetup.pin(toCPU: options.cpu)
+                try RealtimeSetup.pin(toCPU: cpu)
+                state.loopCPU = cpu
             } catch {
-                writeStderr("irbond: warning: cannot pin the loop to CPU " + String(options.cpu) + ": " + error.description + "\n")
+                state.warn("cannot pin the loop to CPU " + String(cpu) + ": " + error.description)
             }
         }
-        return state
+        // The writer: on the board's logger_cpu, or else, when the loop is pinned, on another CPU
+        // the process may use, so that it never wakes on the loop's (a --cpu override may have
+        // put the loop on logger_cpu: then that CPU is not used for the writer).
+        var loggerCPU = settings.loggerCPU
+        if loggerCPU != nil && loggerCPU == state.loopCPU { loggerCPU = nil }
+        if loggerCPU == nil && state.loopCPU != nil { loggerCPU = otherCPU }
+        if let cpu = loggerCPU {
+            do {
+                try writer.pin(toCPU: cpu)
+                state.loggerCPU = cpu
+            } catch {
+                state.warn("cannot pin the logger to CPU " + String(cpu) + ": " + error.description)
+            }
+        }
+        // 1 ns, the least there is. SCHED_FIFO threads get no slack anyway; this is for runs without it.
+        do {
+            try RealtimeSetup.setTimerSlack(nanoseconds: 1)
+            state.timerSlackNanoseconds = 1
+        } catch {
+            state.warn("cannot set the loop's timer slack: " + error.description)
+        }
+        if let microseconds = settings.cpuLatencyMicroseconds, !options.noRealtime {
+            do {
+                state.cpuLatencyRequest = try CPULatencyRequest(microseconds: microseconds)
+            } catch {
+                state.warn("cannot ask for a CPU wake-up latency of " + String(microseconds) + " us through /dev/cpu_dma_latency: "
+                           + error.description + " (needs root; idle CPUs may take longer to wake)")
+            }
+        }
     }
 
     func announce(_ realtime: RealtimeState) {
@@ -345,6 +415,7 @@ struct RunCommand {
             }
             fail(message + ", nothing was run")
         }
+        if let path = options.latencyHistogramPath { writeLatencyHistogram(stats.wakeLatency, to: path) }
         let logProblem = writer.completeLog()
         var context = self.context
         if !outcome.cycleStarted && outcome.stopSignal != 0 { context.abortBeforeStart = .stopSignal }
@@ -429,8 +500,25 @@ struct RunCommand {
             ("signal_after_end", signal(outcome.signalAfterEnd)),
             ("safe_state_driven_at_exit", outcome.safeStateDriven ? "true" : "false"),
         ]
+        loop.append(contentsOf: realtime.recordFields)
         if !realtime.notes.isEmpty { loop.append(("notes", "[" + realtime.notes.map(jsonString).joined(separator: ", ") + "]")) }
         return loop
+    }
+}
+
+/// The wake-latency histogram as cyclictest prints one (`--histogram`): a line "us count" per
+/// non-empty 1 us bucket (bucket N holds [N, N+1) us), the overflow bucket last, for
+/// `tools/bench latency`, which merges interleaved runs of both.
+func writeLatencyHistogram(_ histogram: MicrosecondHistogram, to path: String) {
+    var text = "# irbond wake latency, 1 us buckets: us count\n"
+    for us in 0...MicrosecondHistogram.buckets where histogram.counts[us] > 0 {
+        text += String(us) + " " + String(histogram.counts[us]) + "\n"
+    }
+    text += "# Max Latencies: " + String(Int(histogram.maximumMicroseconds)) + "\n"
+    do {
+        try SmallFile.write(path, text)
+    } catch {
+        writeStderr("irbond: cannot write the latency histogram '" + path + "': " + error.description + "\n")
     }
 }
 

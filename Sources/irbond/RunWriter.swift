@@ -70,9 +70,13 @@ final class RunWriter<Truth: LogTruth> {
     private var snapshot: RunSnapshot
     /// The log reaches the disk at least this often (bounded loss on SIGKILL or power loss).
     static var flushIntervalNs: UInt64 { 500_000_000 }
+    /// How long the thread sleeps when both rings are empty ([realtime] logger_poll_s): fewer
+    /// wake-ups, each of which could land on the loop's CPU just before its deadline.
+    private let pollNanoseconds: UInt64
 
     init(loopPeriodSeconds: Double, log: EvidenceFile?, record: EvidenceFile?, logEvery: Int, quiet: Bool,
-         recordContext: RecordContext, controller: BondController) throws(Errno) {
+         recordContext: RecordContext, controller: BondController, pollSeconds: Double) throws(Errno) {
+        pollNanoseconds = UInt64((pollSeconds * 1e9).rounded())
         // 10 s of rows (at most 16384); snapshots change with steps, a few a minute.
         rows = try SPSCRing(capacity: min(16_384, max(256, Int(10 / loopPeriodSeconds))))
         snapshots = try SPSCRing(capacity: 16)
@@ -105,6 +109,9 @@ final class RunWriter<Truth: LogTruth> {
         thread = try LinuxThread.start(context: body.context, Callback.trampoline)
     }
 
+    /// Pins the thread to one CPU (none started: nothing to pin).
+    func pin(toCPU cpu: Int32) throws(Errno) { try thread?.pin(toCPU: cpu) }
+
     /// Asks the thread to write what is queued and stop, and waits for it. Idempotent.
     func finish() {
         finishRequested.setOnce(1)
@@ -132,7 +139,7 @@ final class RunWriter<Truth: LogTruth> {
             }
             flush(force: finishing && !worked)
             if finishing && !worked { break }
-            if !worked { MonotonicClock.sleep(untilNanoseconds: MonotonicClock.nowNanoseconds() + 5_000_000) }
+            if !worked { MonotonicClock.sleep(untilNanoseconds: MonotonicClock.nowNanoseconds() + pollNanoseconds) }
         }
         progress.finish(lastReport)
     }

@@ -50,9 +50,10 @@ run options:
   --priority N        SCHED_FIFO priority (default: the board file's [realtime] priority)
   --require-realtime  refuse to run when SCHED_FIFO cannot be had (default: warn and run)
   --no-realtime       neither lock memory nor ask for SCHED_FIFO (emulators, development machines)
-  --cpu N             pin the loop to CPU N
+  --cpu N             pin the loop to CPU N (instead of the board's [realtime] loop_cpu)
   --loop-period S     override the board's loop period (the latency benchmark runs 0.001)
   --duration S        stop after S seconds (benchmarks); exit 0 if the cycle was still running
+  --latency-histogram PATH   write the wake-latency histogram (cyclictest's format) at the end
   --seed N, --fault SPEC   bench boards only: the plant's seed and injected faults (also
                       loop-trap@S: a deliberate trap in the loop, for the fatal-signal check)
   --bench-lines FILE  bench boards only: mirror the output line levels into FILE (one byte per

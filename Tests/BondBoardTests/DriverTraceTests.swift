@@ -48,9 +48,10 @@ struct RecordingBackend: BoardBackend {
         if failed(address) { return -5 }
         return 0
     }
+    var failingOutputs: [OutputRole] = []
     mutating func drive(_ output: OutputRole, level: Bool) -> Int32 {
         events.append(.line(output, level))
-        return 0
+        return failingOutputs.contains(output) ? -5 : 0
     }
     mutating func read(_ input: InputRole) -> Int32 { inputs[input] ?? -5 }
 }
@@ -231,7 +232,8 @@ struct OutputTests {
             lamp: OutputLine(lineOffset: 17, pwm: PWMSettings(periodSeconds: 0.05, minimumOnSeconds: 0, minimumOffSeconds: 0)),
             chiller: OutputLine(lineOffset: 22, safeOn: true, pwm: PWMSettings(periodSeconds: 1, minimumOnSeconds: 2, minimumOffSeconds: 2)),
             masterRelay: OutputLine(lineOffset: 27), vacuumValve: OutputLine(lineOffset: 23, activeLevel: .low),
-            nitrogenValve: OutputLine(lineOffset: 24, activeLevel: .low), ventValve: OutputLine(lineOffset: 25, activeLevel: .low)),
+            nitrogenValve: OutputLine(lineOffset: 24, activeLevel: .low), ventValve: OutputLine(lineOffset: 25, activeLevel: .low),
+            heartbeat: HeartbeatOutput(line: OutputLine(lineOffset: 26), holdSeconds: 0.25)),
         inputs: InputLines(emergencyStop: InputLine(lineOffset: 16), filmSeal: InputLine(lineOffset: 20, activeLevel: .low),
                            chillerFlow: InputLine(lineOffset: 21, activeLevel: .low, debounceSeconds: 0.1)),
         loopPeriodSeconds: 0.05)
@@ -240,16 +242,16 @@ struct OutputTests {
         events.filter { if case .line = $0 { return true }; return false }
     }
 
-    @Test("the safe state: lamp first, then the master relay, every line at its board-file level (active-low valves high)")
+    @Test("the safe state: lamp first, then the master relay and the parked heartbeat, every line at its board-file level (active-low valves high)")
     func safeSequence() {
         var io = BoardIO(hardware: OutputTests.wiring, backend: RecordingBackend())
         io.driveSafe(atSeconds: 0)
         #expect(lineEvents(io.backend.events) == [
-            .line(.lamp, false), .line(.masterRelay, false), .line(.chiller, true),
+            .line(.lamp, false), .line(.masterRelay, false), .line(.heartbeat, false), .line(.chiller, true),
             .line(.vacuumValve, true), .line(.nitrogenValve, true), .line(.ventValve, true)])
     }
 
-    @Test("outputs change lines only on edges; an open master relay keeps the lamp line low")
+    @Test("outputs change lines only on edges; an open master relay keeps the lamp line low; the heartbeat toggles every apply")
     func edgesOnly() {
         var io = BoardIO(hardware: OutputTests.wiring, backend: RecordingBackend())
         io.driveSafe(atSeconds: 0)
@@ -258,14 +260,73 @@ struct OutputTests {
         command.vacuumValveOpen = true
         io.apply(command, atSeconds: 0.05)
         io.apply(command, atSeconds: 0.10)
-        #expect(lineEvents(io.backend.events) == [.line(.vacuumValve, false)])
+        #expect(lineEvents(io.backend.events) == [.line(.vacuumValve, false), .line(.heartbeat, true), .line(.heartbeat, false)])
         io.backend.events.removeAll()
         command.lampDutyFraction = 1
         io.apply(command, atSeconds: 0.15)
-        #expect(lineEvents(io.backend.events).isEmpty)  // master relay open: lamp stays off
+        #expect(lineEvents(io.backend.events) == [.line(.heartbeat, true)])  // master relay open: lamp stays off
         command.masterRelayClosed = true
         io.apply(command, atSeconds: 0.2)
-        #expect(lineEvents(io.backend.events) == [.line(.lamp, true), .line(.masterRelay, true)])
+        #expect(lineEvents(io.backend.events) == [.line(.heartbeat, true), .line(.lamp, true), .line(.masterRelay, true),
+                                                  .line(.heartbeat, false)])
+    }
+
+    @Test("the heartbeat: one edge per tick while the loop runs, parked at its off level by the safe state, no edges after")
+    func heartbeatTrace() {
+        var io = BoardIO(hardware: OutputTests.wiring, backend: RecordingBackend())
+        io.driveSafe(atSeconds: 0)
+        var command = OutputCommand.safe
+        command.masterRelayClosed = true
+        for tick in 1...6 { io.apply(command, atSeconds: Double(tick) * 0.05) }
+        let heartbeat = { (events: [RecordingBackend.Event]) in events.filter { $0 == .line(.heartbeat, true) || $0 == .line(.heartbeat, false) } }
+        #expect(heartbeat(io.backend.events) == [.line(.heartbeat, false),  // parked by the first safe state
+                                                 .line(.heartbeat, true), .line(.heartbeat, false), .line(.heartbeat, true),
+                                                 .line(.heartbeat, false), .line(.heartbeat, true), .line(.heartbeat, false)])
+        io.apply(command, atSeconds: 0.35)  // the line is high now
+        #expect(io.isOn(.heartbeat) == true && io.heartbeatOn)
+        io.backend.events.removeAll()
+        io.driveSafe(atSeconds: 0.4)
+        #expect(heartbeat(io.backend.events) == [.line(.heartbeat, false)])
+        #expect(io.isOn(.heartbeat) == false && !io.heartbeatOn)
+        // The safe state always drives: a second call parks it again without an edge on the wire.
+        io.backend.events.removeAll()
+        io.driveSafe(atSeconds: 0.45)
+        #expect(heartbeat(io.backend.events) == [.line(.heartbeat, false)])
+    }
+
+    @Test("an active-low heartbeat parks high and toggles the same way; a board without one drives no heartbeat")
+    func heartbeatLevels() {
+        var wiring = OutputTests.wiring
+        wiring.outputs.heartbeat = HeartbeatOutput(line: OutputLine(lineOffset: 26, activeLevel: .low), holdSeconds: 0.25)
+        var io = BoardIO(hardware: wiring, backend: RecordingBackend())
+        io.driveSafe(atSeconds: 0)
+        io.apply(.safe, atSeconds: 0.05)
+        io.apply(.safe, atSeconds: 0.1)
+        let levels = io.backend.events.compactMap { event -> Bool? in
+            if case .line(.heartbeat, let level) = event { return level }
+            return nil
+        }
+        #expect(levels == [true, false, true])
+        wiring.outputs.heartbeat = nil
+        var plain = BoardIO(hardware: wiring, backend: RecordingBackend())
+        plain.driveSafe(atSeconds: 0)
+        plain.apply(.safe, atSeconds: 0.05)
+        #expect(!plain.backend.events.contains { if case .line(.heartbeat, _) = $0 { return true }; return false })
+        #expect(plain.isOn(.heartbeat) == nil)
+    }
+
+    @Test("a failed heartbeat write counts as an output error and is retried next tick")
+    func heartbeatWriteFailure() {
+        var backend = RecordingBackend()
+        backend.failingOutputs = [.heartbeat]
+        var io = BoardIO(hardware: OutputTests.wiring, backend: backend)
+        io.driveSafe(atSeconds: 0)
+        #expect(io.outputErrors == 1)
+        io.apply(.safe, atSeconds: 0.05)
+        #expect(io.outputErrors == 2)
+        io.backend.failingOutputs = []
+        io.apply(.safe, atSeconds: 0.1)
+        #expect(io.outputErrors == 2 && io.isOn(.heartbeat) == false)
     }
 
     @Test("sigma-delta delivers the commanded duty on average, slot by slot", arguments: [0.07, 0.25, 0.5, 0.68, 0.93])

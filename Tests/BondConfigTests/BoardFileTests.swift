@@ -67,6 +67,51 @@ struct BoardFileTests {
         let inputs = try #require(board.inputs)
         #expect(inputs.filmSeal == InputLine(lineOffset: 20, activeLevel: .low, debounceSeconds: 0.05))
         #expect(board.watchdogDevicePath == "/dev/watchdog" && board.realtime.priority == 80)
+        #expect(outputs.heartbeat == HeartbeatOutput(line: OutputLine(lineOffset: 26, activeLevel: .high), holdSeconds: 0.25))
+    }
+
+    @Test("the heartbeat: required on hardware boards (with the reason), optional on bench boards, its hold tied to the loop period")
+    func heartbeat() throws {
+        let rpi4 = try boardText("rpi4/board.toml")
+        func without(_ text: String) -> String {
+            var t = text
+            let start = t.range(of: "# The heartbeat (required")!
+            let end = t.range(of: "[input.emergency_stop]")!
+            t.removeSubrange(start.lowerBound..<end.lowerBound)
+            return t
+        }
+        let missing = boardErrors(without(rpi4))
+        #expect(missing.count == 1)
+        #expect(missing.first?.keyPath == "output.heartbeat")
+        #expect(missing.first?.message.contains("a hardware board needs a heartbeat line") == true)
+        #expect(missing.first?.message.contains("still drops the lamp") == true)
+        // The bench board may do without (its relay then follows its line).
+        guard case .success(let bench) = loadBoard(text: without(try boardText("bench/board.toml").replacingOccurrences(
+            of: "# The heartbeat and its", with: "# The heartbeat (required on hardware) and its")), file: "bench.toml")
+        else { Issue.record("a bench board without a heartbeat must load"); return }
+        #expect(bench.outputs?.heartbeat == nil)
+        // Too short a hold for the loop, a safe level, PWM keys, and a line already used.
+        var text = replacing(rpi4, in: "[output.heartbeat]", "hold_s = 0.25", with: "hold_s = 0.15\nsafe = \"on\"\npwm_period_s = 0.05")
+        text = replacing(text, in: "[output.heartbeat]", "line = 26", with: "line = 27")
+        let found = boardErrors(text)
+        func has(_ key: String, _ fragment: String) -> Bool {
+            let line = lineNumber(text, key, after: "[output.heartbeat]")
+            return found.contains { $0.position.line == line && $0.message.contains(fragment) }
+        }
+        #expect(has("hold_s", "at least 4 loop periods (0.2 s)"))
+        #expect(has("safe", "rests at its off level"))
+        #expect(has("pwm_period_s", "rests at its off level"))
+        #expect(has("line", "GPIO line 27 is already used by output.master_relay.line"))
+        #expect(found.count == 4, "\(found.map(\.description))")
+        // A loop too slow for any hold of at most 1 s.
+        let slow = boardErrors(rpi4.replacingOccurrences(of: "loop_period_s = 0.05", with: "loop_period_s = 0.5")
+            .replacingOccurrences(of: "hold_s = 0.25", with: "hold_s = 1.0"))
+        #expect(slow.contains { $0.keyPath == "output.heartbeat.hold_s" && $0.message.contains("shorten the loop period") })
+        // The VM board names its line.
+        guard case .success(let vm) = loadBoard(text: try boardText("vm/board.toml"), file: "vm.toml") else {
+            Issue.record("vm/board.toml does not load"); return
+        }
+        #expect(vm.outputLineNames[OutputRole.heartbeat.rawValue] == "heartbeat" && vm.outputs?.heartbeat?.holdSeconds == 0.5)
     }
 
     @Test("every shipped recipe passes against every shipped board",
@@ -122,6 +167,29 @@ struct BoardFileTests {
         else { Issue.record("rpi4 does not load"); return }
         #expect(plain.plant == nil)
         #expect(withPlant.plant?.chillerCapacityWatts == 200)
+    }
+
+    @Test("[realtime] latency settings: defaults, values, -1 turns them off, the logger not on the loop's CPU")
+    func realtimeLatency() throws {
+        let rpi4 = try boardText("rpi4/board.toml")
+        guard case .success(let plain) = loadBoard(text: rpi4, file: "b.toml") else { Issue.record("rpi4 does not load"); return }
+        #expect(plain.realtime.cpuLatencyMicroseconds == 0 && plain.realtime.loopCPU == nil && plain.realtime.loggerCPU == nil)
+        #expect(plain.realtime.loggerPollSeconds == RealtimeSettings.defaultLoggerPollSeconds)
+        let set = rpi4.replacingOccurrences(of: "cpu_latency_us = 0 ", with: "cpu_latency_us = -1 ")
+            .replacingOccurrences(of: "loop_cpu = -1 ", with: "loop_cpu = 3 ")
+            .replacingOccurrences(of: "logger_cpu = -1 ", with: "logger_cpu = 2 ")
+            .replacingOccurrences(of: "logger_poll_s = 0.02 ", with: "logger_poll_s = 0.05 ")
+        guard case .success(let board) = loadBoard(text: set, file: "b.toml") else {
+            Issue.record("\(boardErrors(set).map(\.description))"); return
+        }
+        #expect(board.realtime == RealtimeSettings(priority: 80, overrunTripCount: 5, watchdogTimeoutSeconds: 2,
+                                                   cpuLatencyMicroseconds: nil, loopCPU: 3, loggerCPU: 2, loggerPollSeconds: 0.05))
+        let clash = set.replacingOccurrences(of: "logger_cpu = 2", with: "logger_cpu = 3")
+            .replacingOccurrences(of: "logger_poll_s = 0.05", with: "logger_poll_s = 5")
+        let found = boardErrors(clash)
+        #expect(found.contains { $0.keyPath == "realtime.logger_cpu" && $0.message.contains("loop's CPU") })
+        #expect(found.contains { $0.keyPath == "realtime.logger_poll_s" && $0.message.contains("outside") })
+        #expect(found.count == 2, "\(found.map(\.description))")
     }
 
     @Test("lines by name: line_name instead of line, names unique, not both")

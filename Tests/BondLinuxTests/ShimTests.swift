@@ -184,6 +184,73 @@ struct ShimTests {
     }
 }
 
+/// What the threads of the helper-thread tests saw.
+struct ThreadProbe {
+    var fifoResult: Int32 = -1
+    var outerPriority: Int32 = -1
+    var innerPriority: Int32 = -1
+    /// Set by the test once the thread is pinned (an atomic word); the thread then reads its CPU.
+    var pinned: SharedWord? = nil
+    var cpu: Int32 = -1
+}
+
+@Suite("BondLinux: helper threads and the loop's latency set-up")
+struct LatencySetupTests {
+    @Test("a helper thread started from a SCHED_FIFO thread runs at normal scheduling (the writer must not share the loop's priority)")
+    func helperThreadPolicy() throws {
+        var probe = ThreadProbe()
+        try withUnsafeMutablePointer(to: &probe) { pointer in
+            let outer = try LinuxThread.start(context: pointer) { raw in
+                let probe = raw!.assumingMemoryBound(to: ThreadProbe.self)
+                do throws(Errno) {
+                    try RealtimeSetup.setFIFOPriority(10)
+                    probe.pointee.fifoResult = 0
+                } catch {
+                    probe.pointee.fifoResult = error.rawValue
+                }
+                probe.pointee.outerPriority = RealtimeSetup.currentFIFOPriority
+                let inner = try? LinuxThread.start(context: raw!) { raw in
+                    raw!.assumingMemoryBound(to: ThreadProbe.self).pointee.innerPriority = RealtimeSetup.currentFIFOPriority
+                }
+                inner?.join()
+            }
+            outer.join()
+        }
+        if probe.fifoResult != 0 {
+            #expect(probe.fifoResult == 1)  // EPERM: not root here, nothing more to see
+            return
+        }
+        #expect(probe.outerPriority == 10)
+        #expect(probe.innerPriority == 0)
+    }
+
+    @Test("a helper thread pinned to a CPU runs there; the other allowed CPU is never the excluded one")
+    func pinning() throws {
+        guard let other = RealtimeSetup.otherAllowedCPU(excluding: 0) else { return }  // a single CPU: nothing to pin apart
+        #expect(other != 0)
+        #expect(RealtimeSetup.otherAllowedCPU(excluding: other) != other)
+        let pinned = try SharedWord()
+        defer { pinned.destroy() }
+        var probe = ThreadProbe(pinned: pinned)
+        try withUnsafeMutablePointer(to: &probe) { pointer in
+            let thread = try LinuxThread.start(context: pointer) { raw in
+                let probe = raw!.assumingMemoryBound(to: ThreadProbe.self)
+                // Bounded wait (5 s) for the test to pin this thread, then where it runs.
+                var waitedMilliseconds = 0
+                while probe.pointee.pinned!.value == 0 && waitedMilliseconds < 5000 {
+                    usleep(1000)
+                    waitedMilliseconds += 1
+                }
+                probe.pointee.cpu = RealtimeSetup.currentCPU ?? -1
+            }
+            try thread.pin(toCPU: other)
+            pinned.setOnce(1)
+            thread.join()
+        }
+        #expect(probe.cpu == other)
+    }
+}
+
 // MARK: - Helpers (test-only; the program itself reaches the OS through BondLinux)
 
 private func irbPush(_ ring: UnsafeMutableRawPointer, _ item: UnsafeRawPointer?) -> Int32 {

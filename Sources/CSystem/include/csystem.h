@@ -139,8 +139,27 @@ int32_t irb_lock_memory(void);
 void irb_prefault_stack(size_t bytes);
 /// SCHED_FIFO at `priority` for the calling thread. 0 or an errno value.
 int32_t irb_set_fifo_priority(int32_t priority);
+/// The calling thread's SCHED_FIFO priority, or 0 when it runs at another policy.
+int32_t irb_current_fifo_priority(void);
 /// Pins the calling thread to one CPU (-1: leave as is). 0 or an errno value.
 int32_t irb_set_cpu(int32_t cpu);
+/// Pins a thread started by irb_thread_start to one CPU (-1: leave as is). 0 or an errno value.
+int32_t irb_thread_set_cpu(void *thread, int32_t cpu);
+/// The lowest CPU other than `excluded` that the calling thread may run on (sched_getaffinity), or -1.
+int32_t irb_other_allowed_cpu(int32_t excluded);
+/// The CPU the calling thread runs on now (sched_getcpu), or -errno.
+int32_t irb_current_cpu(void);
+/// Asks the kernel's PM QoS for at most `microseconds` of CPU wake-up latency (writes it to
+/// /dev/cpu_dma_latency, as cyclictest does with 0): the idle loop then avoids idle states that
+/// take longer to leave (with 0: it polls). The request holds while the returned descriptor is
+/// open. A descriptor or -errno.
+int32_t irb_request_cpu_latency(int32_t microseconds);
+/// Ends a request made above (closes the descriptor; -1 is ignored).
+void irb_release_cpu_latency(int32_t fd);
+/// Timer slack of the calling thread (PR_SET_TIMERSLACK), at least 1 ns (0 would mean "the
+/// default", 50 us). SCHED_FIFO threads get none anyway; this matters when FIFO is not had.
+/// 0 or -errno.
+int32_t irb_set_timer_slack_ns(uint64_t nanoseconds);
 
 // MARK: - Signals (signals.c)
 
@@ -186,7 +205,10 @@ void irb_watchdog_close(int32_t fd);
 // MARK: - Threads and a lock-free single-producer single-consumer queue
 
 /// Starts a thread running `body(context)`, with the stop signals blocked (they reach the loop's
-/// thread) and an alternate signal stack for the fatal handler. Returns a handle or NULL.
+/// thread) and an alternate signal stack for the fatal handler, at normal scheduling
+/// (SCHED_OTHER) whatever the caller's policy: helper threads never share the loop's real-time
+/// priority. It inherits the caller's CPU affinity (irb_thread_set_cpu changes it). Returns a
+/// handle or NULL.
 void *irb_thread_start(void (*body)(void *), void *context);
 /// Joins and frees a thread started above.
 void irb_thread_join(void *thread);
