@@ -90,7 +90,10 @@ public func runControlBenchmark(_ options: BenchmarkOptions, progress: (Int, Int
         setup.seed = options.baseSeed &+ UInt64(i)
         setup.plant = plantVariant(seed: setup.seed, spread: options.spread)
         setup.afterAbortSeconds = 0
-        irbondRuns.append(measureRun(setup))
+        // Each variant is a different machine: irbond calibrates on it first, as on a real
+        // bonder (a refused fit leaves no model: counted as a run that did not pass).
+        let withModel = calibrated(setup).setup
+        irbondRuns.append(withModel.model == nil ? RunFigures() : measureRun(withModel))
         progress(2 * i + 1, 2 * options.variants)
         setup.tuning.strategy = .singleLoopBaseline(chillerDutyFraction: 0.5)
         baselineRuns.append(measureRun(setup))

@@ -37,8 +37,12 @@ func runBench(_ args: inout Arguments) -> Int32 {
 /// continuous duty against the same cycle (same seed) with the sigma-delta modulator at
 /// several slot lengths.
 func runPWMBench() -> Int32 {
+    guard let model = calibrated(SimulationSetup()).setup.model else {
+        fail("bench pwm: calibrating the default simulated board failed", status: 1)
+    }
     func run(_ modulation: PWMSettings?) -> (SimulationOutcome, [Double], [Double]) {
         var setup = SimulationSetup()
+        setup.model = model
         setup.lampModulation = modulation
         var die: [Double] = []
         var lamp: [Double] = []
@@ -91,11 +95,17 @@ func runSimBench(_ args: inout Arguments) -> Int32 {
         default: fail("unknown bench sim option '" + word + "'\n\n" + usage)
         }
     }
+    // The controller needs a model of the machine: calibrate the default board once, outside
+    // the timing (what is timed is a bond cycle, as `irbond sim --model` runs it).
+    guard let model = calibrated(SimulationSetup()).setup.model else {
+        fail("bench sim: calibrating the default simulated board failed", status: 1)
+    }
     var wall: [Double] = []
     var simulated = 0.0
     var ticks = 0
     for i in 0..<runs {
         var setup = SimulationSetup()
+        setup.model = model
         setup.seed = UInt64(i + 1)
         let start = MonotonicClock.nowNanoseconds()
         let outcome = runSimulation(setup)
