@@ -33,13 +33,20 @@ func runBench(_ args: inout Arguments) -> Int32 {
     return 0
 }
 
+/// The controller needs a model of the machine: the default simulated board, calibrated in the
+/// simulator (exit 1 when the fit is refused).
+func defaultBoardModel(for command: String) -> MachineModel {
+    guard let model = calibrated(SimulationSetup()).setup.model else {
+        fail(command + ": calibrating the default simulated board failed", status: 1)
+    }
+    return model
+}
+
 /// The ripple the lamp's on/off switching puts on the die: the default cycle with an ideal
 /// continuous duty against the same cycle (same seed) with the sigma-delta modulator at
 /// several slot lengths.
 func runPWMBench() -> Int32 {
-    guard let model = calibrated(SimulationSetup()).setup.model else {
-        fail("bench pwm: calibrating the default simulated board failed", status: 1)
-    }
+    let model = defaultBoardModel(for: "bench pwm")
     func run(_ modulation: PWMSettings?) -> (SimulationOutcome, [Double], [Double]) {
         var setup = SimulationSetup()
         setup.model = model
@@ -95,11 +102,8 @@ func runSimBench(_ args: inout Arguments) -> Int32 {
         default: fail("unknown bench sim option '" + word + "'\n\n" + usage)
         }
     }
-    // The controller needs a model of the machine: calibrate the default board once, outside
-    // the timing (what is timed is a bond cycle, as `irbond sim --model` runs it).
-    guard let model = calibrated(SimulationSetup()).setup.model else {
-        fail("bench sim: calibrating the default simulated board failed", status: 1)
-    }
+    // Calibrated once, outside the timing: what is timed is a bond cycle, as `sim --model` runs it.
+    let model = defaultBoardModel(for: "bench sim")
     var wall: [Double] = []
     var simulated = 0.0
     var ticks = 0
