@@ -1,6 +1,7 @@
 // `irbond plant`: the simulated bonder behind real kernel interfaces, for the VM bench (issue 6).
 // Runs as its own process next to `irbond run`: every 10 ms it reads what the controller drives
-// from gpio-sim's sysfs (`sim_gpioN/value`), advances BondPlant, and writes what the sensors
+// from gpio-sim's sysfs (`sim_gpioN/value`; the lamp line every 2 ms, its on-time integrated in
+// wall time, so a pulse's energy is right to a poll, not to a round), advances BondPlant, and writes what the sensors
 // would report into i2c-stub through /dev/i2c-N (MCP9601 TH, status with the TH-update bit,
 // device ID; ADS1115 conversions for the input the controller selected), in the chips' byte
 // order. The inputs (E-stop, film seal, chiller flow) are set through `sim_gpioN/pull`.
@@ -25,6 +26,7 @@ func runPlant(_ args: inout Arguments) -> Int32 {
     var estopAfterLiquid: Double? = nil
     var duration = 86_400.0
     var fifoPriority: Int32? = nil
+    var cpu: Int32? = nil
     while let word = args.next() {
         switch word {
         case "--board": boardPath = args.value(for: word)
@@ -38,6 +40,10 @@ func runPlant(_ args: inout Arguments) -> Int32 {
             let priority = parseInteger(args.value(for: word), option: word)
             guard (1...99).contains(priority) else { fail("option --priority: " + String(priority) + " is not a SCHED_FIFO priority in 1...99") }
             fifoPriority = Int32(priority)
+        case "--cpu":
+            let n = parseInteger(args.value(for: word), option: word)
+            guard (0...1023).contains(n) else { fail("option --cpu: " + String(n) + " is not a CPU number in 0...1023") }
+            cpu = Int32(n)
         default: fail("unknown plant option '" + word + "'\n\n" + usage)
         }
     }
@@ -118,28 +124,59 @@ func runPlant(_ args: inout Arguments) -> Int32 {
     }
     do { try StopSignals.install() } catch { fail("cannot install the stop-signal handlers: " + error.description) }
     // The emulated machine's physics must not wait for the controller: above the controller's
-    // SCHED_FIFO priority, a lamp pulse is seen within a round instead of after the controller's
+    // SCHED_FIFO priority, a lamp pulse is seen within a poll instead of after the controller's
     // tick (a missed or doubled 50 ms pulse is a 17 K step in the die on the default plant).
+    // Pinned to the controller's CPU (`--cpu`, the same as `irbond run --cpu`), a stall of that
+    // emulated CPU stops both: the controller cannot switch the lamp while the plant is not
+    // looking, so no pulse falls between two polls unseen.
     if let fifoPriority {
         do { try RealtimeSetup.setFIFOPriority(fifoPriority) } catch { fail("cannot run at SCHED_FIFO " + String(fifoPriority) + ": " + error.description) }
     }
+    if let cpu {
+        do { try RealtimeSetup.pin(toCPU: cpu) } catch { fail("cannot pin the plant to CPU " + String(cpu) + ": " + error.description) }
+    }
     writeStderr("irbond plant: emulating " + board.name + " on " + bus + " and " + sysfs + "\n")
     let start = MonotonicClock.nowNanoseconds()
-    // 10 ms of wall time per round (the plant integrates its own 5 ms steps inside): fine enough
-    // for 50 ms PWM slots, and light enough for an emulated CPU. Late rounds are counted.
-    let step = 0.01
+    // Rounds of 10 ms of wall time (the plant integrates its own 5 ms steps inside): fine enough
+    // for the heartbeat, the valves and the converters, and light enough for an emulated CPU.
+    // The lamp line alone is polled every 2 ms and its on-time integrated over the wall time
+    // between polls (an edge between two polls counts half), so the round's lamp duty is the
+    // pulse train's energy to within a poll; the plant's clock is the wall clock, so a late
+    // round is one longer round, not a burst of catch-up rounds that all see the present level.
+    let roundNanoseconds: UInt64 = 10_000_000
+    let lampPollsPerRound: UInt64 = 5
+    let lampOffset = outputOffsets[OutputRole.lamp.rawValue]
+    let lampOnLevel = hardware.line(.lamp)?.activeLevel.level(true)
     var now = 0.0
     var lateRounds = 0
     var worstLateSeconds = 0.0
+    var roundDeadline = start
+    var lastPollNs = start
+    var lampWasOn = false
     while now < duration && StopSignals.first == 0 {
-        now += step
-        let deadline = start + UInt64(now * 1e9)
-        let wake = MonotonicClock.nowNanoseconds()
-        if wake > deadline + 10_000_000 {
-            lateRounds += 1
-            worstLateSeconds = max(worstLateSeconds, double(wake - deadline) / 1e9)
+        roundDeadline += roundNanoseconds
+        let roundStartNs = lastPollNs
+        var lampOnNanoseconds: UInt64 = 0
+        for poll in 1...lampPollsPerRound {
+            MonotonicClock.sleep(untilNanoseconds: roundDeadline - roundNanoseconds + poll * roundNanoseconds / lampPollsPerRound)
+            let pollNs = MonotonicClock.nowNanoseconds()
+            var lampOn = false
+            if let lampOffset, let lampOnLevel { lampOn = lineValue(lampOffset) == lampOnLevel }
+            let gap = pollNs > lastPollNs ? pollNs - lastPollNs : 0
+            lampOnNanoseconds += ((lampOn ? gap : 0) + (lampWasOn ? gap : 0)) / 2
+            lampWasOn = lampOn
+            lastPollNs = pollNs
         }
-        MonotonicClock.sleep(untilNanoseconds: deadline)
+        let wake = lastPollNs
+        if wake > roundDeadline + 10_000_000 {
+            lateRounds += 1
+            worstLateSeconds = max(worstLateSeconds, double(wake - roundDeadline) / 1e9)
+            // No catch-up burst: the next round starts from now.
+            roundDeadline = wake
+        }
+        now = double(wake - start) / 1e9
+        let roundSpanNs = wake > roundStartNs ? wake - roundStartNs : 0
+        let lampDutyFraction = roundSpanNs > 0 ? min(1, double(lampOnNanoseconds) / double(roundSpanNs)) : (lampWasOn ? 1 : 0)
         // What the controller drives, line by line (physical level -> logical state).
         func on(_ role: OutputRole) -> Bool {
             guard let line = hardware.line(role), let offset = outputOffsets[role.rawValue] else { return false }
@@ -172,7 +209,7 @@ func runPlant(_ args: inout Arguments) -> Int32 {
                         + fixed(double(lastEdgeNs ?? 0) / 1e9, 3) + ")\n")
         }
         relayConducting = relayLine && heartbeatAlive
-        var command = OutputCommand(lampDutyFraction: on(.lamp) ? 1 : 0, chillerDutyFraction: on(.chiller) ? 1 : 0,
+        var command = OutputCommand(lampDutyFraction: lampDutyFraction, chillerDutyFraction: on(.chiller) ? 1 : 0,
                                     masterRelayClosed: relayConducting, vacuumValveOpen: on(.vacuumValve),
                                     nitrogenValveOpen: on(.nitrogenValve), ventValveOpen: on(.ventValve))
         command.encapsulantValveOpen = on(.encapsulantValve)

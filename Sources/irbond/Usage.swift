@@ -67,7 +67,8 @@ run options:
 plant options (the VM bench's plant process, docs/hil.md):
   --board FILE, --recipe FILE, --gpio-sysfs DIR (gpio-sim chip folder), --seed N, --fault SPEC,
   --estop-after-liquid S (press the E-stop S seconds after the solder melted), --duration S,
-  --priority N (run the plant at SCHED_FIFO N: above the controller's, so it never waits on it)
+  --priority N (run the plant at SCHED_FIFO N: above the controller's, so it never waits on it),
+  --cpu N (pin the plant to CPU N: the controller's, given to `run --cpu`, so a stall stops both)
 
 probe options:
   --board FILE, --toggle OUTPUT, --allow-lamp, --pulse SECONDS (default 1)
